@@ -1,0 +1,37 @@
+"""lrdsl: a small language for learning-rate schedules.
+
+>>> import lrdsl
+>>> f = lrdsl.compile("warmup(500, 0.01) >> piecewise([1000, 2000], [0.1, 0.01, 0.001])")
+>>> f(1500)
+0.01
+"""
+
+from ._api import compile
+from ._schedule import Schedule
+from .errors import (
+    ArgumentError,
+    ConfigError,
+    LrdslError,
+    LrdslSyntaxError,
+    LrdslWarning,
+    SemanticError,
+    StepError,
+    UnitError,
+    UnknownNameError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentError",
+    "ConfigError",
+    "LrdslError",
+    "LrdslSyntaxError",
+    "LrdslWarning",
+    "Schedule",
+    "SemanticError",
+    "StepError",
+    "UnitError",
+    "UnknownNameError",
+    "compile",
+]

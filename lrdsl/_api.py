@@ -1,0 +1,114 @@
+"""The entry points: compile schedule text into a :class:`Schedule`."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from . import schedules as _schedules  # noqa: F401  (registers the library)
+from ._resolve import MAX_STEP, Context, Resolver
+from ._schedule import Schedule
+from ._syntax import parse
+from .errors import ArgumentError, LrdslError, Source
+
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def compile(
+    text: str,
+    *,
+    steps_per_epoch: int | None = None,
+    total_steps: int | None = None,
+    variables: Mapping[str, Any] | None = None,
+    source: Source | None = None,
+) -> Schedule:
+    """Compile schedule text into a pure, vectorized :class:`Schedule`.
+
+    Args:
+      text: the schedule, for example
+        ``"warmup(500, 0.01) >> piecewise([1000, 2000], [0.1, 0.01, 0.001])"``.
+      steps_per_epoch: steps in one epoch; gives meaning to the ``ep`` unit and
+        binds the variable ``steps_per_epoch``.
+      total_steps: steps in the whole run; gives meaning to the ``%`` unit and
+        binds the variable ``total_steps``.
+      variables: values for bare names in the text: numbers, bools, strings or
+        lists of numbers.
+      source: where the text came from, for error positions (configs set it).
+
+    Returns:
+      The compiled schedule, callable on a step or an array of steps.
+
+    Raises:
+      LrdslError: the text is invalid; the error points at the offending span.
+
+    >>> f = compile("warmup(500, 0.01) >> piecewise([1000, 2000], [0.1, 0.01, 0.001])")
+    >>> f(0), f(250), f(500), f(1500), f(2500)
+    (0.0, 0.005, 0.1, 0.01, 0.001)
+    """
+    source = source or Source(text if isinstance(text, str) else "")
+    try:
+        context = Context(
+            steps_per_epoch=_step_count(steps_per_epoch, "steps_per_epoch"),
+            total_steps=_step_count(total_steps, "total_steps"),
+            variables=_variables(variables),
+        )
+        for name in ("steps_per_epoch", "total_steps"):
+            value = getattr(context, name)
+            if value is not None:
+                context.variables.setdefault(name, value)
+        tree = parse(text)
+        root = Resolver(context).schedule(tree)
+    except LrdslError as error:
+        raise error.with_source(source) from None
+    except RecursionError:
+        raise LrdslError("the schedule is nested too deeply to compile").with_source(
+            source
+        ) from None
+    return Schedule(root, text, tree)
+
+
+def _step_count(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArgumentError(f"{name} must be a whole number, got {value!r}")
+    if isinstance(value, float) and not value.is_integer():
+        raise ArgumentError(f"{name} must be a whole number, got {value!r}")
+    if not 0 < value <= MAX_STEP:
+        raise ArgumentError(f"{name}={value!r} is invalid; expected 0 < {name}")
+    return int(value)
+
+
+def _variables(variables: Mapping[str, Any] | None) -> dict[str, Any]:
+    checked: dict[str, Any] = {}
+    for name, value in (variables or {}).items():
+        if (
+            not isinstance(name, str)
+            or not name
+            or name[0].isdigit()
+            or (set(name) - _NAME_CHARS)
+        ):
+            raise ArgumentError(f"invalid variable name {name!r}")
+        checked[name] = _variable_value(name, value)
+    return checked
+
+
+def _variable_value(name: str, value: Any) -> Any:
+    if isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        if not math.isfinite(value):
+            raise ArgumentError(
+                f"variable {name!r} = {value!r} is invalid; expected a finite number"
+            )
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_variable_value(name, item) for item in value]
+    raise ArgumentError(
+        f"variable {name!r} = {value!r:.60} is invalid; expected a number, "
+        "a bool, a string or a list of numbers"
+    )

@@ -1,0 +1,329 @@
+"""Parse schedule text into AST nodes with spans.
+
+The grammar is ``grammar/lrdsl.lark``, shipped inside the package as
+``lrdsl/grammar/lrdsl.lark``. One LALR parser is built per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from importlib import resources
+from pathlib import Path
+
+import lark
+from lark.visitors import Transformer_NonRecursive
+
+from . import _ast as ast
+from .errors import LrdslSyntaxError, Span
+
+# Limits that keep every input, however large, to a fast and clear error.
+MAX_SOURCE_CHARS = 100_000
+MAX_DEPTH = 200
+
+# Human names for the grammar's terminals in "expected ..." messages.
+_TERMINAL_NAMES = {
+    "NUMBER": "a number",
+    "QUANTITY": "a number with a unit",
+    "STRING": "a string",
+    "NAME": "a name",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "EQUAL": "'='",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "STAR": "'*'",
+    "SLASH": "'/'",
+    "MORETHAN": "'>'",
+    "__ANON_0": "'>>'",
+    "FOR": "'for'",
+    "TRUE": "'true'",
+    "FALSE": "'false'",
+    "$END": "the end of the text",
+}
+
+
+def _grammar_text() -> str:
+    packaged = resources.files("lrdsl").joinpath("grammar/lrdsl.lark")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    # A source checkout used without installing keeps the grammar at the top.
+    checkout = Path(__file__).resolve().parent.parent / "grammar" / "lrdsl.lark"
+    return checkout.read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> lark.Lark:
+    return lark.Lark(
+        _grammar_text(),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+def parse(text: str) -> ast.Node:
+    """Parse schedule text into an AST.
+
+    Raises:
+      LrdslSyntaxError: the text is not a valid expression, is longer than
+        ``MAX_SOURCE_CHARS`` or nests deeper than ``MAX_DEPTH``.
+    """
+    if not isinstance(text, str):
+        raise LrdslSyntaxError(
+            f"schedule text must be a str, got {type(text).__name__}: {text!r:.60}"
+        )
+    if len(text) > MAX_SOURCE_CHARS:
+        raise LrdslSyntaxError(
+            f"schedule text has {len(text)} characters; the limit is {MAX_SOURCE_CHARS}"
+        )
+    if _only_comments(text):
+        raise LrdslSyntaxError("empty schedule text", span=Span.at(text, 0, len(text)))
+    _check_nesting(text)
+    try:
+        tree = _parser().parse(text)
+    except lark.exceptions.UnexpectedInput as error:
+        raise _syntax_error(text, error) from None
+    return _Builder(text).transform(tree)
+
+
+def _only_comments(text: str) -> bool:
+    return all(
+        not line.strip() or line.strip().startswith("#") for line in text.split("\n")
+    )
+
+
+def _check_nesting(text: str) -> None:
+    """Reject bracket nesting deeper than MAX_DEPTH before lark sees it."""
+    depth = 0
+    in_string = in_comment = False
+    for offset, char in enumerate(text):
+        if in_comment:
+            in_comment = char != "\n"
+        elif in_string:
+            in_string = char != '"'
+        elif char == "#":
+            in_comment = True
+        elif char == '"':
+            in_string = True
+        elif char in "([":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise LrdslSyntaxError(
+                    f"brackets nest deeper than {MAX_DEPTH} levels",
+                    span=Span.at(text, offset, offset + 1),
+                    hint="split the expression or bind parts to variables",
+                )
+        elif char in ")]":
+            depth = max(0, depth - 1)
+
+
+def _syntax_error(
+    text: str, error: lark.exceptions.UnexpectedInput
+) -> LrdslSyntaxError:
+    offset = min(getattr(error, "pos_in_stream", None) or 0, len(text))
+    if isinstance(error, lark.exceptions.UnexpectedCharacters):
+        char = text[offset] if offset < len(text) else ""
+        return LrdslSyntaxError(
+            f"unexpected character {char!r}",
+            span=Span.at(text, offset, offset + 1),
+        )
+    token = getattr(error, "token", None)
+    expected = sorted(
+        {_TERMINAL_NAMES.get(name, repr(name)) for name in error.expected}
+        if hasattr(error, "expected")
+        else set()
+    )
+    if token is None or token.type == "$END":
+        span = Span.at(text, len(text.rstrip()), len(text.rstrip()))
+        message = "unexpected end of the text"
+    else:
+        start = token.start_pos if token.start_pos is not None else offset
+        span = Span.at(text, start, start + len(token.value))
+        message = f"unexpected {token.value!r}"
+    if expected:
+        message += "; expected " + ", ".join(expected)
+    return LrdslSyntaxError(message, span=span)
+
+
+class _Builder(Transformer_NonRecursive):
+    """Turn lark's parse tree into AST nodes, bottom-up and without recursion."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+        self._depth: dict[int, int] = {}
+
+    def _span(self, meta) -> Span:
+        return Span.at(self._text, meta.start_pos, meta.end_pos)
+
+    def _token_span(self, token: lark.Token) -> Span:
+        return Span.at(self._text, token.start_pos, token.end_pos)
+
+    def _node(self, node: ast.Node, *children: ast.Node) -> ast.Node:
+        depth = 1 + max(
+            (self._depth.get(id(child), 0) for child in children), default=0
+        )
+        if depth > MAX_DEPTH:
+            raise LrdslSyntaxError(
+                f"expression nests deeper than {MAX_DEPTH} levels",
+                span=node.span,
+                hint="split the expression or bind parts to variables",
+            )
+        self._depth[id(node)] = depth
+        return node
+
+    # Literals.
+
+    def number(self, children):
+        (token,) = children
+        return self._node(
+            ast.Number(
+                self._token_span(token), _number_value(token, self._text), str(token)
+            )
+        )
+
+    def quantity(self, children):
+        (token,) = children
+        text = str(token)
+        split = _unit_start(text)
+        return self._node(
+            ast.Quantity(self._token_span(token), text[:split], text[split:])
+        )
+
+    def string(self, children):
+        (token,) = children
+        value = str(token)[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        return self._node(ast.String(self._token_span(token), value))
+
+    @lark.v_args(meta=True)
+    def true(self, meta, children):
+        return self._node(ast.Bool(self._span(meta), True))
+
+    @lark.v_args(meta=True)
+    def false(self, meta, children):
+        return self._node(ast.Bool(self._span(meta), False))
+
+    def name(self, children):
+        (token,) = children
+        return self._node(ast.Name(self._token_span(token), str(token)))
+
+    @lark.v_args(meta=True)
+    def list(self, meta, children):
+        items = children[0] if children else ()
+        return self._node(ast.ListExpr(self._span(meta), tuple(items)), *items)
+
+    def items(self, children):
+        return tuple(children)
+
+    # Calls.
+
+    @lark.v_args(meta=True)
+    def call(self, meta, children):
+        token, *rest = children
+        arguments = rest[0] if rest else ()
+        args, keywords = [], []
+        for argument in arguments:
+            if isinstance(argument, ast.Keyword):
+                keywords.append(argument)
+            elif keywords:
+                raise LrdslSyntaxError(
+                    "positional argument follows keyword argument",
+                    span=argument.span,
+                    hint="move positional arguments before name=value ones",
+                )
+            else:
+                args.append(argument)
+        node = ast.Call(
+            self._span(meta),
+            str(token),
+            self._token_span(token),
+            tuple(args),
+            tuple(keywords),
+        )
+        return self._node(node, *args, *(keyword.value for keyword in keywords))
+
+    def arguments(self, children):
+        return tuple(children)
+
+    def keyword(self, children):
+        token, value = children
+        node = ast.Keyword(self._token_span(token), str(token), value)
+        return self._node(node, value)
+
+    # Operators.
+
+    def _binary(self, op, meta, children):
+        left, right = children
+        return self._node(ast.BinOp(self._span(meta), op, left, right), left, right)
+
+    @lark.v_args(meta=True)
+    def add(self, meta, children):
+        return self._binary("+", meta, children)
+
+    @lark.v_args(meta=True)
+    def sub(self, meta, children):
+        return self._binary("-", meta, children)
+
+    @lark.v_args(meta=True)
+    def mul(self, meta, children):
+        return self._binary("*", meta, children)
+
+    @lark.v_args(meta=True)
+    def div(self, meta, children):
+        return self._binary("/", meta, children)
+
+    @lark.v_args(meta=True)
+    def neg(self, meta, children):
+        (operand,) = children
+        return self._node(ast.Neg(self._span(meta), operand), operand)
+
+    def pos(self, children):
+        (operand,) = children
+        return operand
+
+    @lark.v_args(meta=True)
+    def then(self, meta, children):
+        parts = []
+        for child in children:
+            parts.extend(child.parts if isinstance(child, ast.Then) else [child])
+        # A flattened chain nests no deeper than its deepest part.
+        node = ast.Then(self._span(meta), tuple(parts))
+        return self._node(node, *parts)
+
+    @lark.v_args(meta=True)
+    def for_(self, meta, children):
+        body, steps = children
+        return self._node(ast.For(self._span(meta), body, steps), body, steps)
+
+
+def _unit_start(text: str) -> int:
+    """Return where the unit begins in a quantity token such as ``2.5ep``."""
+    index = 0
+    while index < len(text) and (text[index].isdigit() or text[index] == "."):
+        index += 1
+    # An exponent belongs to the number ("1e3ep"); the grammar only lets
+    # "e" start the unit when no digits follow it.
+    if index < len(text) and text[index] in "eE":
+        rest = text[index + 1 :].lstrip("+-")
+        if rest[:1].isdigit():
+            index = len(text) - len(rest)
+            while index < len(text) and text[index].isdigit():
+                index += 1
+    return index
+
+
+def _number_value(token: lark.Token, text: str) -> int | float:
+    literal = str(token)
+    if literal.isdigit():
+        return int(literal)
+    value = float(literal)
+    if math.isinf(value):
+        raise LrdslSyntaxError(
+            f"number {literal} is too large for a 64-bit float",
+            span=Span.at(text, token.start_pos, token.end_pos),
+        )
+    return value
