@@ -1,7 +1,7 @@
 """lrdsl: a small language for learning-rate schedules.
 
 >>> import lrdsl
->>> f = lrdsl.compile("warmup(500, 0.01) >> piecewise([1000, 2000], [0.1, 0.01, 0.001])")
+>>> f = lrdsl.compile("warmup(500, 0.01) >> piecewise([1000], [0.1, 0.01])")
 >>> f(1500)
 0.01
 """

@@ -43,7 +43,8 @@ def compile(
     Raises:
       LrdslError: the text is invalid; the error points at the offending span.
 
-    >>> f = compile("warmup(500, 0.01) >> piecewise([1000, 2000], [0.1, 0.01, 0.001])")
+    >>> text = "warmup(500, 0.01) >> piecewise([1000, 2000], [0.1, 0.01, 0.001])"
+    >>> f = compile(text)
     >>> f(0), f(250), f(500), f(1500), f(2500)
     (0.0, 0.005, 0.1, 0.01, 0.001)
     """

@@ -77,7 +77,7 @@ class Resolver:
     def _schedule_then(self, node: ast.Then) -> ev.Evaluator:
         parts = [self.schedule(part) for part in node.parts]
         start = 0
-        for part_node, part in zip(node.parts[:-1], parts[:-1]):
+        for part_node, part in zip(node.parts[:-1], parts[:-1], strict=True):
             if part.duration is None:
                 raise SemanticError(
                     f"{_describe(part_node)} has no end, so nothing after "
@@ -378,7 +378,7 @@ def _bind(spec: ScheduleSpec, node: ast.Call) -> dict[str, ast.Node]:
             span=node.args[len(params)].span,
             hint=f"the signature is {spec.signature()}",
         )
-    bound = {param.name: arg for param, arg in zip(params, node.args)}
+    bound = {param.name: arg for param, arg in zip(params, node.args, strict=False)}
     names = [param.name for param in params]
     for keyword in node.keywords:
         if keyword.name not in names:
