@@ -1,3 +1,3 @@
 """The schedule library: importing this package registers every schedule."""
 
-from . import combinators, native, paddle  # noqa: F401
+from . import combinators, lars, native, paddle  # noqa: F401

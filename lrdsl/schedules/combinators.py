@@ -14,11 +14,15 @@ from .._registry import real, sched, schedule
 def constant(xp, s, value):
     """Hold ``value`` at every step.
 
-    .. math:: f(s) = \\mathrm{value}
+        f(s) = value
 
     A bare number where a schedule is expected means the same thing, so
     ``warmup(500, 0.1) >> 0.1`` equals ``warmup(500, 0.1) >> constant(0.1)``.
+
     Duration: infinite.
+
+    Equivalent: PyTorch ``ConstantLR`` with ``factor=1``; optax
+    ``constant_schedule(value)``.
 
     >>> import lrdsl
     >>> lrdsl.compile("constant(0.1)")(10**9)
@@ -41,10 +45,12 @@ def _global_node(args, inner, duration, span):
 def global_(xp, s, x):
     """Read ``x`` at the training step instead of its segment's own step.
 
-    .. math:: \\mathrm{global}(x)(s) = x(s_{\\mathrm{global}})
+        global(x)(s) = x(g)
 
-    Inside ``a >> b``, ``b`` normally sees ``s - d(a)``; ``global(b)`` sees
-    the step counted from the start of training, as Paddle's milestones do.
+    where ``g`` is the step counted from the start of training. Inside
+    ``a >> b``, ``b`` sees ``s - d(a)``; ``global(b)`` sees ``g``, as the
+    milestones of Paddle and PyTorch schedulers do.
+
     Duration: that of ``x``.
 
     >>> import lrdsl
@@ -67,13 +73,14 @@ def _clip_duration(p):
 def clip(xp, s, x, lo, hi):
     """Clamp ``x`` pointwise to ``[lo, hi]``; each may be a schedule.
 
-    .. math:: f(s) = \\min(\\max(x(s), lo(s)), hi(s))
+        f(s) = min(max(x(s), lo(s)), hi(s))
 
-    When ``lo > hi`` at a step the result is ``hi``, as with ``numpy.clip``.
-    Duration: the shortest finite duration of the three.
+    Where ``lo > hi`` at a step the result is ``hi``, as with ``numpy.clip``.
+
+    Duration: the shortest finite duration of the three, else infinite.
 
     >>> import lrdsl
-    >>> f = lrdsl.compile("clip(linear(0.0, 1.0, 10), 0.2, 0.8)")
+    >>> f = lrdsl.compile("clip(warmup(10, 1.0), 0.2, 0.8)")
     >>> f(0), f(5), f(10)
     (0.2, 0.5, 0.8)
     """

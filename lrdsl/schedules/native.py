@@ -1,4 +1,9 @@
-"""Native schedules: one vocabulary (init, peak, end, steps, every, gamma)."""
+"""Native schedules: one vocabulary (init, peak, end, steps, every, gamma).
+
+Every native schedule counts from step 0 on its own clock. For those with a
+finite duration, ``t = min(s, steps)``, so they hold their end value after
+``steps``.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +18,17 @@ from .._registry import real, schedule, steps
 def warmup(xp, s, steps, peak, start):
     """Ramp linearly from ``start`` to ``peak`` over ``steps`` steps.
 
-    .. math::
-
-        f(s) = \\mathrm{start} + (\\mathrm{peak} - \\mathrm{start})
-               \\frac{\\min(s, \\mathrm{steps})}{\\mathrm{steps}}
+        f(s) = start + (peak - start) * t / steps,   t = min(s, steps)
 
     Args:
-      steps: length of the ramp; ``warmup(0, peak)`` is the constant ``peak``.
+      steps: length of the ramp. ``warmup(0, peak)`` is the constant ``peak``.
       peak: the value reached at step ``steps`` and held after it.
       start: the value at step 0.
 
     Duration: ``steps``.
+
+    Equivalent: PyTorch ``LinearLR(start_factor=start/peak, total_iters=steps)``
+    on a base rate of ``peak``; optax ``linear_schedule(start, peak, steps)``.
 
     >>> import lrdsl
     >>> f = lrdsl.compile("warmup(4, 0.1)")
