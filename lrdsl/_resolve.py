@@ -332,12 +332,11 @@ class Resolver:
                     hint="pass total_steps=... or set it in the config",
                 )
             return math.floor(number * total / 100)
-        close = suggest(node.unit, UNITS)
         raise UnitError(
             f"unknown unit {node.unit!r} in {node}; units are 'ep' "
             "(epochs) and '%' (of total_steps)",
             span=node.span,
-            hint=f"write {node.text}{close.split(chr(39))[1]}" if close else None,
+            hint=_unit_hint(node),
         )
 
     def variable(self, node: ast.Name) -> Any:
@@ -358,6 +357,15 @@ class Resolver:
             hint=suggest(node.id, variables)
             or "bind it with variables={...} or a config's vars:",
         )
+
+
+def _unit_hint(node: ast.Quantity) -> str | None:
+    unit = node.unit.lower()
+    if unit.startswith("e"):
+        return f"write {node.text}ep"
+    if unit.startswith("p"):
+        return f"write {node.text}%"
+    return None
 
 
 _FOLD = {

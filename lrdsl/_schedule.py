@@ -145,7 +145,7 @@ def _array_steps(step: Any) -> np.ndarray:
         bad = ~np.isfinite(steps) | (steps != np.floor(steps))
         if bad.any():
             raise StepError(
-                f"invalid step {steps[bad].flat[0]!r}: steps are whole numbers"
+                f"invalid step {steps[bad].flat[0].item()!r}: steps are whole numbers"
             )
     elif kind not in "iu":
         raise StepError(f"invalid steps of dtype {steps.dtype}: expected integers")

@@ -87,7 +87,12 @@ def parse(text: str) -> ast.Node:
         tree = _parser().parse(text)
     except lark.exceptions.UnexpectedInput as error:
         raise _syntax_error(text, error) from None
-    return _Builder(text).transform(tree)
+    try:
+        return _Builder(text).transform(tree)
+    except lark.exceptions.VisitError as error:
+        if isinstance(error.orig_exc, LrdslSyntaxError):
+            raise error.orig_exc from None
+        raise
 
 
 def _only_comments(text: str) -> bool:
