@@ -126,32 +126,172 @@ def _check_nesting(text: str) -> None:
             depth = max(0, depth - 1)
 
 
+# Common mistakes: (message, hint, known-bad snippets). lark matches the parser
+# state of an error against the states these snippets fail in, so each entry
+# names a whole family of mistakes. tests/test_syntax_errors.py runs every
+# snippet through this table.
+MISTAKES: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
+    (
+        "missing ',' between arguments or list items",
+        "separate arguments and list items with ','",
+        ("f(a b)", "f(1 2)", "[1 2]", "f(a, b c)", "[1, 2 3]", "f(a=1 b=2)"),
+    ),
+    (
+        "an operator is missing its right operand",
+        None,
+        ("1 +", "a >>", "a *", "a for", "a -", "a /", "f(a +)", "[a >>]"),
+    ),
+    (
+        "two expressions with no operator between them",
+        "join schedules with '>>' to run one after the other",
+        ("f(1) g(2)", "1 2", "a b", "f(1) 2", "[1] [2]", "(a) (b)"),
+    ),
+    (
+        "a keyword argument is missing its value",
+        "write name=value",
+        ("f(a=)", "f(1, b=)", "f(a=, b=1)"),
+    ),
+    (
+        "unmatched closing bracket",
+        None,
+        ("f(1))", "1)", "a >> b)", "[1]]", "1]"),
+    ),
+)
+
+_CLOSERS = {"(": ")", "[": "]"}
+
+
 def _syntax_error(
     text: str, error: lark.exceptions.UnexpectedInput
 ) -> LrdslSyntaxError:
-    offset = min(getattr(error, "pos_in_stream", None) or 0, len(text))
     if isinstance(error, lark.exceptions.UnexpectedCharacters):
-        char = text[offset] if offset < len(text) else ""
-        return LrdslSyntaxError(
-            f"unexpected character {char!r}",
-            span=Span.at(text, offset, offset + 1),
-        )
+        return _unexpected_character(text, error.pos_in_stream)
     token = getattr(error, "token", None)
+    at_end = token is None or token.type == "$END"
+    offset = len(text.rstrip()) if at_end else token.start_pos
+    width = 0 if at_end else len(token.value)
+    span = Span.at(text, offset, offset + width)
+    got = "the end of the text" if at_end else repr(token.value)
+    unclosed = _open_brackets(text, offset)
+    if unclosed and (at_end or token.value in ")]"):
+        opener, opened_at = unclosed[-1]
+        closer = _CLOSERS[opener[-1]]
+        if at_end or token.value != closer:
+            line, column = (
+                Span.at(text, opened_at).line,
+                Span.at(text, opened_at).column,
+            )
+            return LrdslSyntaxError(
+                f"expected {closer!r} to close {opener!r} opened at "
+                f"{line}:{column}, got {got}",
+                span=span,
+            )
+    if not at_end and token.value == "*" and text[offset - 1 : offset] == "*":
+        return LrdslSyntaxError(
+            "'**' is not an operator: lrdsl has no power operator",
+            span=Span.at(text, offset - 1, offset + 1),
+            hint="write the power out as a number, such as 1e-4",
+        )
+    if not at_end and token.value == "=" and text[offset + 1 : offset + 2] == ">":
+        return LrdslSyntaxError(
+            "unexpected '=>'",
+            span=Span.at(text, offset, offset + 2),
+            hint="sequencing is written '>>'",
+        )
+    if not at_end and token.value == "=":
+        return LrdslSyntaxError(
+            "unexpected '=': '=' only names a keyword argument inside a call",
+            span=span,
+            hint="bind variables with variables={...}, or vars: in a config",
+        )
+    label = _match_mistake(error)
+    if label is not None:
+        message, hint = label
+        return LrdslSyntaxError(f"{message}, got {got}", span=span, hint=hint)
     expected = sorted(
-        {_TERMINAL_NAMES.get(name, repr(name)) for name in error.expected}
-        if hasattr(error, "expected")
-        else set()
+        {
+            _TERMINAL_NAMES.get(name, repr(name))
+            for name in getattr(error, "expected", ())
+        }
     )
-    if token is None or token.type == "$END":
-        span = Span.at(text, len(text.rstrip()), len(text.rstrip()))
-        message = "unexpected end of the text"
-    else:
-        start = token.start_pos if token.start_pos is not None else offset
-        span = Span.at(text, start, start + len(token.value))
-        message = f"unexpected {token.value!r}"
+    message = f"unexpected {got}"
     if expected:
         message += "; expected " + ", ".join(expected)
     return LrdslSyntaxError(message, span=span)
+
+
+def _match_mistake(error: lark.exceptions.UnexpectedInput):
+    examples = {
+        index: list(snippets) for index, (_, _, snippets) in enumerate(MISTAKES)
+    }
+    try:
+        index = error.match_examples(_parser().parse, examples, use_accepts=True)
+    except lark.exceptions.LarkError:
+        return None
+    if index is None:
+        return None
+    message, hint, _ = MISTAKES[index]
+    return message, hint
+
+
+def _unexpected_character(text: str, offset: int) -> LrdslSyntaxError:
+    char = text[offset] if offset < len(text) else ""
+    span = Span.at(text, offset, offset + 1)
+    before = text[:offset].rstrip()
+    if char == "." and before[-1:].isalnum():
+        return LrdslSyntaxError(
+            "unexpected '.': lrdsl has no attribute access",
+            span=span,
+            hint="call schedules by name, for example cosine(0.1, 1000)",
+        )
+    if char == ">" or (char in "-=" and text[offset + 1 : offset + 2] == ">"):
+        return LrdslSyntaxError(
+            f"unexpected {text[offset : offset + 2].rstrip()!r}",
+            span=span,
+            hint="sequencing is written '>>'",
+        )
+    if char == "'":
+        return LrdslSyntaxError(
+            'unexpected "\'"', span=span, hint='strings use double quotes: "cos"'
+        )
+    if char == '"':
+        return LrdslSyntaxError("unterminated string", span=span)
+    return LrdslSyntaxError(f"unexpected character {char!r}", span=span)
+
+
+def _open_brackets(text: str, offset: int) -> list[tuple[str, int]]:
+    """Return the brackets still open at ``offset``, as (opener, position).
+
+    A call's opener includes its name, as in ``'warmup('``.
+    """
+    stack: list[tuple[str, int]] = []
+    in_string = in_comment = False
+    for position, char in enumerate(text[:offset]):
+        if in_comment:
+            in_comment = char != "\n"
+        elif in_string:
+            in_string = char != '"'
+        elif char == "#":
+            in_comment = True
+        elif char == '"':
+            in_string = True
+        elif char in "([":
+            name = _name_before(text, position) if char == "(" else ""
+            stack.append((name + char, position - len(name)))
+        elif char in ")]" and stack:
+            stack.pop()
+    return stack
+
+
+def _name_before(text: str, position: int) -> str:
+    end = position
+    while end > 0 and text[end - 1] in " \t":
+        end -= 1
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    name = text[start:end]
+    return name if name[:1].isalpha() or name[:1] == "_" else ""
 
 
 class _Builder(Transformer_NonRecursive):

@@ -172,7 +172,11 @@ class LrdslError(Exception):
             width = max(1, self.end_column - self.column)
         else:
             width = max(1, len(text) - start)
-        shown = text.expandtabs(1)
+        # One printable character per source character keeps the caret aligned.
+        shown = "".join(
+            char if char.isprintable() else " " if char == "\t" else "?"
+            for char in text
+        )
         return f"  {shown}\n  {' ' * start}{'^' * width}"
 
     def __str__(self) -> str:

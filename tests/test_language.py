@@ -94,10 +94,10 @@ def test_quantity_splits_number_and_unit():
 @pytest.mark.parametrize(
     ("text", "fragment", "column"),
     [
-        ("warmup(500", "unexpected end of the text", 11),
+        ("warmup(500", "expected ')' to close 'warmup(' opened at 1:1", 11),
         ("warmup(500,, 1)", "unexpected ','", 12),
-        ("1 +", "unexpected end of the text", 4),
-        ("lr.cosine(1)", "unexpected character '.'", 3),
+        ("1 +", "missing its right operand, got the end of the text", 4),
+        ("lr.cosine(1)", "lrdsl has no attribute access", 3),
         ("x = 1", "unexpected '='", 3),
         ("", "empty schedule text", 1),
         ("  # just a comment", "empty schedule text", 1),
@@ -186,7 +186,7 @@ def test_step_arithmetic_folds_exactly():
             "whole number of steps",
         ),
         ("warmup(-1, 1)", {}, lrdsl.ArgumentError, "expected 0 <= steps <= 2**62"),
-        ("warmup(2**63, 1)", {}, lrdsl.LrdslSyntaxError, "unexpected"),
+        ("warmup(2**63, 1)", {}, lrdsl.LrdslSyntaxError, "no power operator"),
         ("warmup(1, 1 / 0)", {}, lrdsl.ArgumentError, "division by zero"),
         ("warmup(1, 1) / 0", {}, lrdsl.ArgumentError, "division by zero"),
         ("warmup(1, 1e308 * 10)", {}, lrdsl.ArgumentError, "expected a finite number"),
