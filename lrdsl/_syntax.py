@@ -18,7 +18,7 @@ from . import _ast as ast
 from .errors import LrdslSyntaxError, Span
 
 # Limits that keep every input, however large, to a fast and clear error.
-MAX_SOURCE_CHARS = 100_000
+MAX_SOURCE_CHARS = 65_536
 MAX_DEPTH = 200
 
 # Human names for the grammar's terminals in "expected ..." messages.
@@ -221,17 +221,42 @@ def _syntax_error(
 
 
 def _match_mistake(error: lark.exceptions.UnexpectedInput):
-    examples = {
-        index: list(snippets) for index, (_, _, snippets) in enumerate(MISTAKES)
-    }
-    try:
-        index = error.match_examples(_parser().parse, examples, use_accepts=True)
-    except lark.exceptions.LarkError:
-        return None
-    if index is None:
-        return None
-    message, hint, _ = MISTAKES[index]
-    return message, hint
+    """Return (message, hint) of the MISTAKES entry that fails like ``error``.
+
+    An entry matches when one of its snippets stops the parser in the same
+    state; a snippet that also expected the same tokens wins over one that
+    only shares the state. (lark's own ``match_examples`` is not used
+    because lark 1.3.1 raises TypeError in its debug logging there.)
+    """
+    state = getattr(error, "state", None)
+    accepts = getattr(error, "accepts", None)
+    fallback = None
+    for index, known_state, known_accepts in _mistake_states():
+        if known_state != state:
+            continue
+        if known_accepts == accepts:
+            return MISTAKES[index][:2]
+        if fallback is None:
+            fallback = MISTAKES[index][:2]
+    return fallback
+
+
+@functools.lru_cache(maxsize=1)
+def _mistake_states():
+    states = []
+    for index, (_, _, snippets) in enumerate(MISTAKES):
+        for snippet in snippets:
+            try:
+                _parser().parse(snippet)
+            except lark.exceptions.UnexpectedInput as known:
+                states.append(
+                    (
+                        index,
+                        getattr(known, "state", None),
+                        getattr(known, "accepts", None),
+                    )
+                )
+    return tuple(states)
 
 
 def _unexpected_character(text: str, offset: int) -> LrdslSyntaxError:

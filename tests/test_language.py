@@ -134,7 +134,7 @@ def test_long_chain_flattens_without_depth_limit():
 
 def test_source_size_limit():
     with pytest.raises(lrdsl.LrdslSyntaxError, match="the limit is"):
-        lrdsl.compile("1" * 200_000)
+        lrdsl.compile("1" * 70_000)
 
 
 def test_text_must_be_str():
