@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,6 +44,11 @@ def compile(
     Raises:
       LrdslError: the text is invalid; the error points at the offending span.
 
+    Warns:
+      LrdslWarning: for legal but suspicious arguments, such as unsorted
+        boundaries given to a Paddle schedule. They are also kept in
+        ``Schedule.warnings``.
+
     >>> text = "warmup(500, 0.01) >> piecewise([1000, 2000], [0.1, 0.01, 0.001])"
     >>> f = compile(text)
     >>> f(0), f(250), f(500), f(1500), f(2500)
@@ -60,14 +66,20 @@ def compile(
             if value is not None:
                 context.variables.setdefault(name, value)
         tree = parse(text)
-        root = Resolver(context).schedule(tree)
+        resolver = Resolver(context)
+        root = resolver.schedule(tree)
     except LrdslError as error:
         raise error.with_source(source) from None
     except RecursionError:
         raise LrdslError("the schedule is nested too deeply to compile").with_source(
             source
         ) from None
-    return Schedule(root, text, tree)
+    schedule = Schedule(root, text, tree)
+    for warning in resolver.warnings:
+        warning.with_source(source)
+        schedule.warnings.append(warning)
+        warnings.warn(warning, stacklevel=2)
+    return schedule
 
 
 def _step_count(value: Any, name: str) -> int | None:

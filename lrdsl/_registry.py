@@ -54,6 +54,20 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Advice:
+    """A legal but suspicious case, reported as a warning when ``applies``.
+
+    ``applies(p, context)`` receives the checked arguments and the resolver's
+    context (``steps_per_epoch``, ``total_steps``); ``text`` says what is
+    suspicious and what lrdsl does about it.
+    """
+
+    text: str
+    applies: Callable[[dict[str, Any], Any], bool]
+    blame: str
+
+
+@dataclass(frozen=True)
 class Param:
     name: str
     kind: Kind
@@ -114,6 +128,7 @@ class ScheduleSpec:
     params: tuple[Param, ...]
     formula: Callable[..., Any]
     rules: tuple[Rule, ...] = ()
+    advice: tuple[Advice, ...] = ()
     # Maps checked arguments to a step count; None means infinite.
     duration: Callable[[dict[str, Any]], int | None] | None = None
     # Builds a special evaluator node instead of a plain formula (LARS).
@@ -156,6 +171,7 @@ def schedule(
     family: str,
     params: Sequence[Param],
     rules: Sequence[Rule] = (),
+    advice: Sequence[Advice] = (),
     duration: Callable[[dict[str, Any]], int | None] | None = None,
     node: Callable[..., Any] | None = None,
     name: str | None = None,
@@ -179,6 +195,7 @@ def schedule(
             params=tuple(params),
             formula=formula,
             rules=tuple(rules),
+            advice=tuple(advice),
             duration=duration,
             node=node,
             paddle_name=paddle_name,

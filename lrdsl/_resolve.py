@@ -20,6 +20,7 @@ from . import _evaluate as ev
 from ._registry import REGISTRY, Kind, Param, ScheduleSpec
 from .errors import (
     ArgumentError,
+    LrdslWarning,
     SemanticError,
     UnitError,
     UnknownNameError,
@@ -47,6 +48,8 @@ class Context:
 class Resolver:
     def __init__(self, context: Context):
         self.context = context
+        # Legal but suspicious findings, in source order.
+        self.warnings: list[LrdslWarning] = []
 
     # Schedules.
 
@@ -169,6 +172,15 @@ class Resolver:
                     f"{spec.name}: {rule.blame}={_show(checked[rule.blame])} is "
                     f"invalid; expected {rule.text}",
                     span=blamed.span if blamed is not None else node.span,
+                )
+        for advice in spec.advice:
+            if advice.applies(checked, self.context):
+                blamed = bound.get(advice.blame)
+                self.warnings.append(
+                    LrdslWarning(
+                        f"{spec.name}: {advice.text}",
+                        span=blamed.span if blamed is not None else node.span,
+                    )
                 )
         duration = spec.duration(checked) if spec.duration else None
         if spec.node is not None:

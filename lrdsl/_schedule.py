@@ -11,7 +11,7 @@ import numpy as np
 from . import _ast as ast
 from ._evaluate import Context, Evaluator
 from ._resolve import MAX_STEP
-from .errors import ArgumentError, StepError
+from .errors import ArgumentError, LrdslWarning, StepError
 
 
 class Schedule:
@@ -29,12 +29,14 @@ class Schedule:
         when the schedule is sequenced with ``>>``.
       is_layerwise: whether it contains ``lars`` or ``append_LARS``, so that
         :meth:`local_lr` scales it per layer.
+      warnings: the :class:`~lrdsl.LrdslWarning` findings from compiling it.
     """
 
     def __init__(self, root: Evaluator, text: str, tree: ast.Node):
         self._root = root
         self.text = text
         self.tree = tree
+        self.warnings: list[LrdslWarning] = []
 
     @property
     def duration(self) -> int | float:

@@ -89,8 +89,8 @@ class Source:
         return ""
 
 
-class LrdslError(Exception):
-    """Root of every error lrdsl raises.
+class Located:
+    """A message about a span of schedule text, rendered with a caret excerpt.
 
     Attributes:
       message: what went wrong, without position or excerpt.
@@ -115,7 +115,7 @@ class LrdslError(Exception):
         self.hint = hint
         self.source = source
 
-    def with_source(self, source: Source) -> LrdslError:
+    def with_source(self, source: Source):
         """Attach the text the span refers to, unless one is attached."""
         if self.source is None:
             self.source = source
@@ -190,6 +190,10 @@ class LrdslError(Exception):
         return "\n".join(lines)
 
 
+class LrdslError(Located, Exception):
+    """Root of every error lrdsl raises."""
+
+
 class LrdslSyntaxError(LrdslError):
     """The schedule text does not follow the grammar."""
 
@@ -218,8 +222,12 @@ class StepError(LrdslError, ValueError):
     """A step passed to a compiled schedule is not a whole number >= 0."""
 
 
-class LrdslWarning(UserWarning):
-    """A legal schedule that is probably not what its author meant."""
+class LrdslWarning(Located, UserWarning):
+    """A legal schedule that is probably not what its author meant.
+
+    Compiling emits these with :func:`warnings.warn` and keeps them in
+    ``Schedule.warnings``; ``lrdsl check`` lists them.
+    """
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
