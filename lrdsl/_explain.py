@@ -1,0 +1,91 @@
+"""Break a compiled schedule into its ``>>`` segments, for ``lrdsl explain``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import _evaluate as ev
+from ._schedule import Schedule
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a ``>>`` chain, placed on the training clock.
+
+    ``end`` and ``duration`` are ``math.inf`` for a segment with no end, and
+    ``last`` (the value at step ``end - 1``) is then ``None``. ``depth`` is 0
+    for parts of the top-level chain and grows for chains inside them.
+    """
+
+    start: int
+    end: int | float
+    duration: int | float
+    first: float | None
+    last: float | None
+    text: str
+    depth: int
+
+
+def segments(schedule: Schedule) -> list[Segment]:
+    """Return the segments of ``schedule``, outermost chain first.
+
+    A schedule without ``>>`` is one segment. Parts of a chain that are
+    chains themselves (``(a >> b) for 10 >> c`` is not one of them, because
+    ``for`` hides its inner chain) are listed after their parent, indented.
+    """
+    found: list[Segment] = []
+    _collect(schedule, schedule._root, 0, 0, found)
+    return found
+
+
+def _collect(
+    schedule: Schedule, node: ev.Evaluator, start: int, depth: int, found: list
+) -> None:
+    duration = math.inf if node.duration is None else node.duration
+    end = start + duration
+    first = schedule(start) if duration > 0 else None
+    last = schedule(end - 1) if 0 < duration < math.inf else None
+    found.append(
+        Segment(start, end, duration, first, last, _text(schedule, node), depth)
+    )
+    if isinstance(node, ev.Sequence):
+        for offset, part in zip(node.starts, node.parts, strict=True):
+            _collect(schedule, part, start + offset, depth + 1, found)
+
+
+def _text(schedule: Schedule, node: ev.Evaluator) -> str:
+    span = node.span
+    if span is None:
+        return "?"
+    return " ".join(schedule.text[span.start : span.end].split())
+
+
+def format_segments(schedule: Schedule) -> str:
+    """Return a table of the segments of ``schedule``, one per line."""
+    rows = [("start", "end", "duration", "first", "last", "segment")]
+    for segment in segments(schedule):
+        rows.append(
+            (
+                str(segment.start),
+                _number(segment.end),
+                _number(segment.duration),
+                _value(segment.first),
+                _value(segment.last),
+                "  " * segment.depth + segment.text,
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(5)]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[5]]).rstrip())
+    return "\n".join(lines)
+
+
+def _number(value: int | float) -> str:
+    return "inf" if value == math.inf else str(value)
+
+
+def _value(value: float | None) -> str:
+    return "-" if value is None else f"{value:.6g}"
