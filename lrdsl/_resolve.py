@@ -70,12 +70,18 @@ class Resolver:
     def _schedule_binop(self, node: ast.BinOp) -> ev.Evaluator:
         left = self.schedule(node.left)
         right = self.schedule(node.right)
-        if node.op == "/" and isinstance(right, ev.Const) and right.value == 0:
+        if node.op == "/" and self._is_constant_zero(node.right):
             raise ArgumentError(
-                "division by zero: the divisor is the constant 0",
+                f"division by zero: the divisor {node.right} is the constant 0",
                 span=node.right.span,
             )
         return ev.Binary(node.op, left, right, node.span)
+
+    def _is_constant_zero(self, node: ast.Node) -> bool:
+        try:
+            return self.fold(node, "divisor", units=False) == 0
+        except SemanticError:
+            return False
 
     def _schedule_then(self, node: ast.Then) -> ev.Evaluator:
         parts = [self.schedule(part) for part in node.parts]
@@ -447,6 +453,8 @@ def _describe(node: ast.Node) -> str:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return str(value.numerator)
