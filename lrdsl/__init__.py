@@ -7,6 +7,7 @@
 """
 
 from ._api import compile
+from ._config import Config, load
 from ._schedule import Schedule
 from .errors import (
     ArgumentError,
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArgumentError",
+    "Config",
     "ConfigError",
     "LrdslError",
     "LrdslSyntaxError",
@@ -34,4 +36,5 @@ __all__ = [
     "UnitError",
     "UnknownNameError",
     "compile",
+    "load",
 ]

@@ -3,7 +3,9 @@
 A formula receives ``xp`` and a step ``s`` and uses only the functions below,
 plus ``+ - * / //`` and comparisons. With :data:`VECTOR`, ``s`` is an int64
 array and the result an array; with :data:`SCALAR`, ``s`` is a Python int and
-the result a float, computed with :mod:`math` and no numpy. Both follow IEEE
+the result a float, computed with :mod:`math` and no numpy.
+``float32(x)`` rounds to the nearest float32, for the few places where a
+Paddle schedule must reproduce Paddle's float32 rounding. Both follow IEEE
 754 where Python's own operators would raise: a zero divisor gives ``inf`` or
 ``nan``, an overflow ``inf``, and an invalid power or root ``nan``.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import struct
 from types import SimpleNamespace
 
 import numpy as np
@@ -58,6 +61,17 @@ def _scalar_searchsorted(boundaries, value, side="left"):
     return bisect.bisect_left(boundaries, value)
 
 
+def _scalar_float32(x: float) -> float:
+    try:
+        return struct.unpack("f", struct.pack("f", x))[0]
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def _vector_float32(x):
+    return np.asarray(x, dtype=np.float32).astype(np.float64)
+
+
 def _vector_take(values, index):
     return np.asarray(values, dtype=np.float64)[index]
 
@@ -85,6 +99,7 @@ VECTOR = SimpleNamespace(
     to_float=lambda x: np.asarray(x, dtype=np.float64),
     searchsorted=_vector_searchsorted,
     take=_vector_take,
+    float32=_vector_float32,
 )
 
 SCALAR = SimpleNamespace(
@@ -106,4 +121,5 @@ SCALAR = SimpleNamespace(
     to_float=float,
     searchsorted=_scalar_searchsorted,
     take=lambda values, index: float(values[index]),
+    float32=_scalar_float32,
 )

@@ -338,7 +338,8 @@ class Resolver:
                 raise UnitError(
                     f"{node} needs steps_per_epoch, which was not given",
                     span=node.span,
-                    hint="pass steps_per_epoch=... or set it in the config",
+                    hint="set steps_per_epoch: a compile() argument, a config key "
+                    "or --steps-per-epoch",
                 )
             return math.floor(number * per_epoch)
         if node.unit == "%":
@@ -347,7 +348,8 @@ class Resolver:
                 raise UnitError(
                     f"{node} needs total_steps, which was not given",
                     span=node.span,
-                    hint="pass total_steps=... or set it in the config",
+                    hint="set total_steps: a compile() argument, a config key "
+                    "or --total-steps",
                 )
             return math.floor(number * total / 100)
         raise UnitError(

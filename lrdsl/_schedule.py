@@ -178,6 +178,6 @@ def _norms(value: Any, name: str) -> np.ndarray:
     bad = ~np.isfinite(array) | (array < 0)
     if bad.any():
         raise ArgumentError(
-            f"invalid {name} {array[bad].flat[0]!r}: expected a finite norm >= 0"
+            f"invalid {name} {array[bad].flat[0].item()!r}: expected a finite norm >= 0"
         )
     return array

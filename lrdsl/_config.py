@@ -1,0 +1,586 @@
+"""Load YAML configs, keeping the file position of every schedule character.
+
+A config contains one schedule or several named ones::
+
+    steps_per_epoch: 5005
+    total_steps: 450450
+    vars: {peak: 0.1}
+    schedule: |
+      warmup(5ep, peak)          # linear warmup
+      >> cosine(peak, 85ep)
+
+The file is read with ``yaml.SafeLoader`` semantics, with one change taken
+from YAML 1.2: a plain scalar such as ``1e-3`` is a float, not a string.
+Duplicate keys (at any depth) and unknown top-level keys are errors. An error
+in a schedule reports the line and column of the offending character in the
+YAML file, whatever the scalar style (plain, quoted, ``|`` or ``>``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.scanner import Scanner
+
+from ._api import _variables, compile
+from ._resolve import MAX_STEP
+from ._schedule import Schedule
+from .errors import ArgumentError, ConfigError, Source, Span, suggest
+
+__all__ = ["Config", "load", "parse_variable"]
+
+# Configs are written by hand, and pure-Python YAML parsing is slow (an
+# estimate: a few seconds per megabyte), so larger files are rejected unread.
+MAX_CONFIG_BYTES = 1_000_000
+
+TOP_LEVEL_KEYS = (
+    "expect",
+    "schedule",
+    "schedules",
+    "steps_per_epoch",
+    "total_steps",
+    "vars",
+)
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_STR_TAG = "tag:yaml.org,2002:str"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+class _Loader(yaml.SafeLoader):
+    """``SafeLoader`` that also reads exponent floats without a dot (``1e-3``)."""
+
+
+_Loader.add_implicit_resolver(
+    _FLOAT_TAG,
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+class Config:
+    """A loaded config: its compiled schedules and the settings they share.
+
+    Attributes:
+      path: the config file.
+      steps_per_epoch: the ``steps_per_epoch`` the schedules were compiled
+        with, or ``None``.
+      total_steps: the ``total_steps`` they were compiled with, or ``None``.
+      variables: the values bound to names in the schedules (``vars:``).
+      schedules: the compiled schedules by name, in file order. A file with a
+        single ``schedule:`` key has one, named ``"schedule"``.
+      expect: the raw ``expect:`` section (a dict or a list), or ``None``.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        steps_per_epoch: int | None,
+        total_steps: int | None,
+        variables: dict[str, Any],
+        schedules: dict[str, Schedule],
+        expect: Any = None,
+    ):
+        self.path = path
+        self.steps_per_epoch = steps_per_epoch
+        self.total_steps = total_steps
+        self.variables = variables
+        self.schedules = schedules
+        self.expect = expect
+
+    @property
+    def schedule(self) -> Schedule:
+        """The config's only schedule; a ConfigError if it has several."""
+        if len(self.schedules) == 1:
+            return next(iter(self.schedules.values()))
+        names = ", ".join(repr(name) for name in self.schedules)
+        first = next(iter(self.schedules))
+        raise ConfigError(
+            f"the config has {len(self.schedules)} schedules ({names}), "
+            "so it has no single schedule",
+            hint=f"select one by name, for example config[{first!r}]",
+            source=Source("", filename=str(self.path)),
+        )
+
+    def __getitem__(self, name: str) -> Schedule:
+        """Return the schedule called ``name``."""
+        if name in self.schedules:
+            return self.schedules[name]
+        names = ", ".join(repr(known) for known in self.schedules)
+        hint = suggest(name, self.schedules) if isinstance(name, str) else None
+        raise ConfigError(
+            f"no schedule named {name!r}; the config has {names}",
+            hint=hint,
+            source=Source("", filename=str(self.path)),
+        )
+
+    def __repr__(self) -> str:
+        return f"lrdsl.Config({str(self.path)!r}, schedules={list(self.schedules)})"
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    steps_per_epoch: int | None = None,
+    total_steps: int | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> Config:
+    """Load a YAML config file and compile its schedules.
+
+    Args:
+      path: the ``.yaml`` file.
+      steps_per_epoch: overrides the file's ``steps_per_epoch``.
+      total_steps: overrides the file's ``total_steps``.
+      variables: values that override or extend the file's ``vars:``.
+
+    Returns:
+      The :class:`Config`, with every schedule compiled.
+
+    Raises:
+      ConfigError: the file is missing, unreadable, not UTF-8, not valid YAML,
+        or has duplicate, unknown or mistyped keys.
+      LrdslError: a schedule is invalid; the error points into the file.
+    """
+    path = Path(path)
+    document = _Document(str(path), _read_text(path))
+    root = document.compose()
+    sections = document.top_level(root)
+
+    # The file's values are checked even where an argument overrides them.
+    counts = {
+        name: document.step_count(name, sections[name])
+        for name in ("steps_per_epoch", "total_steps")
+        if name in sections
+    }
+    if steps_per_epoch is None:
+        steps_per_epoch = counts.get("steps_per_epoch")
+    if total_steps is None:
+        total_steps = counts.get("total_steps")
+    bound = document.variables(sections["vars"]) if "vars" in sections else {}
+    bound.update(variables or {})
+    expect = document.expect(sections["expect"]) if "expect" in sections else None
+
+    schedules = {}
+    for name, node in document.schedule_nodes(sections):
+        schedules[name] = compile(
+            node.value,
+            steps_per_epoch=steps_per_epoch,
+            total_steps=total_steps,
+            variables=bound,
+            source=document.scalar_source(node),
+        )
+    return Config(
+        path,
+        steps_per_epoch=steps_per_epoch,
+        total_steps=total_steps,
+        variables=bound,
+        schedules=schedules,
+        expect=expect,
+    )
+
+
+def parse_variable(assignment: str) -> tuple[str, Any]:
+    """Parse ``NAME=VALUE``, reading VALUE as YAML, as under ``vars:``.
+
+    Raises:
+      ValueError: the assignment has no ``=``, VALUE is not valid YAML, or the
+        name or value is not a valid variable.
+    """
+    name, equals, text = assignment.partition("=")
+    name = name.strip()
+    if not equals:
+        raise ValueError(f"expected NAME=VALUE, got {assignment!r}")
+    try:
+        value = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except (yaml.YAMLError, RecursionError):
+        raise ValueError(f"invalid value {text!r} for variable {name!r}") from None
+    try:
+        checked = _variables({name: value})
+    except ArgumentError as error:
+        raise ValueError(error.message) from None
+    return name, checked[name]
+
+
+def _read_text(path: Path) -> str:
+    file_source = Source("", filename=str(path))
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError("config file not found", source=file_source) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            "is a directory, not a config file", source=file_source
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"cannot read the config file: {error.strerror or error}",
+            source=file_source,
+        ) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"the config file is larger than {MAX_CONFIG_BYTES} bytes",
+            source=file_source,
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ConfigError(
+            f"invalid UTF-8 byte {data[error.start : error.start + 1]!r} "
+            f"at line {line}, column {column}",
+            hint="save the config file as UTF-8",
+            source=file_source,
+        ) from None
+    # YAML reads each of these as a line break. Making them all "\n" keeps
+    # the marks of the YAML parser in step with the lines shown in errors.
+    for line_break in ("\r\n", "\r", "\x85", "\u2028", "\u2029"):
+        text = text.replace(line_break, "\n")
+    return text
+
+
+class _Document:
+    """One config file's text, its YAML nodes, and errors that point into it."""
+
+    def __init__(self, filename: str, text: str):
+        self.filename = filename
+        self.text = text
+        self.lines = tuple(text.split("\n"))
+        self.line_starts = [0]
+        for line in self.lines[:-1]:
+            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
+        self.source = Source(text, filename=filename, file_lines=self.lines)
+        self.loader: _Loader | None = None
+
+    def error(
+        self, message: str, node: Node | None = None, hint: str | None = None
+    ) -> ConfigError:
+        span = None
+        if node is not None:
+            span = Span.at(self.text, node.start_mark.index, node.end_mark.index)
+        return ConfigError(message, span=span, hint=hint, source=self.source)
+
+    # Parsing.
+
+    def compose(self) -> MappingNode:
+        """Parse the text into YAML nodes, checking for duplicate keys."""
+        try:
+            self.loader = _Loader(self.text)
+            root = self.loader.get_single_node()
+        except yaml.MarkedYAMLError as error:
+            raise self._yaml_error(error) from None
+        except yaml.reader.ReaderError as error:
+            raise self._reader_error(error) from None
+        except RecursionError:
+            raise self.error("the YAML is nested too deeply") from None
+        if root is None:
+            raise self.error(
+                "the config is empty", hint="add a 'schedule:' or 'schedules:' key"
+            )
+        if not isinstance(root, MappingNode):
+            raise self.error(
+                f"the config must be a mapping of keys, got {_describe(root)}", root
+            )
+        self._check_duplicates(root)
+        return root
+
+    def _yaml_error(self, error: yaml.MarkedYAMLError) -> ConfigError:
+        # PyYAML phrases context and problem as one sentence: "while parsing a
+        # flow sequence ..., expected ',' or ']', but got '<stream end>'".
+        message = f"invalid YAML: {error.problem}"
+        if error.context and error.context_mark is not None:
+            context = f"{error.context} (line {error.context_mark.line + 1})"
+            message = f"invalid YAML: {context}, {error.problem}"
+        mark = error.problem_mark or error.context_mark
+        span = None
+        if mark is not None:
+            start = min(mark.index, len(self.text))
+            span = Span.at(self.text, start, min(start + 1, len(self.text)))
+        return ConfigError(message, span=span, source=self.source)
+
+    def _reader_error(self, error: yaml.reader.ReaderError) -> ConfigError:
+        # The reader reports a character YAML forbids (a control character).
+        span = Span.at(self.text, error.position, error.position + 1)
+        return ConfigError(
+            f"invalid YAML: the character {chr(error.character)!r} is not allowed",
+            span=span,
+            source=self.source,
+            hint="remove it, or write it as an escape in a double-quoted string",
+        )
+
+    def _check_duplicates(self, root: Node) -> None:
+        seen_nodes = set()
+        pending = [root]
+        while pending:
+            node = pending.pop()
+            if id(node) in seen_nodes or isinstance(node, ScalarNode):
+                continue
+            seen_nodes.add(id(node))
+            if isinstance(node, SequenceNode):
+                pending.extend(node.value)
+                continue
+            first_lines: dict[tuple[str, str], int] = {}
+            for key, value in node.value:
+                pending.extend((key, value))
+                if not isinstance(key, ScalarNode) or key.value == "<<":
+                    continue
+                identity = (key.tag, key.value)
+                if identity in first_lines:
+                    raise self.error(
+                        f"duplicate key {key.value!r} "
+                        f"(first defined on line {first_lines[identity]})",
+                        key,
+                    )
+                first_lines[identity] = key.start_mark.line + 1
+
+    def construct(self, node: Node) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.MarkedYAMLError as error:
+            raise self._yaml_error(error) from None
+        except RecursionError:
+            raise self.error("the YAML is nested too deeply", node) from None
+
+    # Sections.
+
+    def top_level(self, root: MappingNode) -> dict[str, Node]:
+        """Return the top-level value nodes by key, rejecting unknown keys."""
+        sections = {}
+        for key, value in root.value:
+            if not isinstance(key, ScalarNode) or key.tag != _STR_TAG:
+                raise self.error(
+                    f"top-level keys must be strings, got {_describe(key)}", key
+                )
+            if key.value not in TOP_LEVEL_KEYS:
+                hint = suggest(key.value, TOP_LEVEL_KEYS) or (
+                    "the known keys are " + ", ".join(TOP_LEVEL_KEYS)
+                )
+                raise self.error(f"unknown key {key.value!r}", key, hint)
+            sections[key.value] = value
+        if "schedule" in sections and "schedules" in sections:
+            raise self.error(
+                "the config has both 'schedule' and 'schedules'",
+                sections["schedules"],
+                "keep 'schedule' for one schedule or 'schedules' for several",
+            )
+        if "schedule" not in sections and "schedules" not in sections:
+            raise self.error(
+                "the config has no schedule",
+                hint="add 'schedule: ...' or 'schedules: {name: ...}'",
+            )
+        return sections
+
+    def step_count(self, name: str, node: Node) -> int:
+        """Return the whole number ``> 0`` under the top-level key ``name``."""
+        value = self.construct(node) if isinstance(node, ScalarNode) else None
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            whole, value = True, int(value)
+        if not whole or node.tag not in (_INT_TAG, _FLOAT_TAG):
+            hint = None
+            if node.tag == _STR_TAG and node.value.strip().isdigit():
+                hint = f"write {name}: {node.value.strip()} without quotes"
+            raise self.error(
+                f"{name} must be a whole number, got {_describe(node)}", node, hint
+            )
+        if not 0 < value <= MAX_STEP:
+            raise self.error(
+                f"{name}={value!r} is invalid; expected 0 < {name} <= 2**62", node
+            )
+        return value
+
+    def variables(self, node: Node) -> dict[str, Any]:
+        if not isinstance(node, MappingNode):
+            raise self.error(
+                f"vars must be a mapping of names to values, got {_describe(node)}",
+                node,
+            )
+        bound = {}
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode) or key.tag != _STR_TAG:
+                raise self.error(
+                    f"variable names must be strings, got {_describe(key)}", key
+                )
+            try:
+                _variables({key.value: 0})
+            except ArgumentError as error:
+                raise self.error(error.message, key) from None
+            try:
+                checked = _variables({key.value: self.construct(value)})
+            except ArgumentError as error:
+                raise self.error(error.message, value) from None
+            bound.update(checked)
+        return bound
+
+    def expect(self, node: Node) -> Any:
+        if not isinstance(node, (MappingNode, SequenceNode)):
+            raise self.error(
+                f"expect must be a mapping or a list of checks, got {_describe(node)}",
+                node,
+            )
+        return self.construct(node)
+
+    def schedule_nodes(self, sections: dict[str, Node]) -> list[tuple[str, Node]]:
+        """Return ``(name, scalar node)`` for each schedule, in file order."""
+        if "schedule" in sections:
+            return [("schedule", self._schedule_text("schedule", sections["schedule"]))]
+        node = sections["schedules"]
+        if isinstance(node, MappingNode) and not node.value:
+            raise self.error("schedules is empty", node)
+        if not isinstance(node, MappingNode):
+            raise self.error(
+                "schedules must be a mapping of names to schedules, "
+                f"got {_describe(node)}",
+                node,
+                "write schedules: {backbone: '...', head: '...'}",
+            )
+        named = []
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode) or key.tag != _STR_TAG:
+                raise self.error(
+                    f"schedule names must be strings, got {_describe(key)}", key
+                )
+            named.append((key.value, self._schedule_text(key.value, value)))
+        return named
+
+    def _schedule_text(self, name: str, node: Node) -> ScalarNode:
+        # A plain number is a constant schedule; its text is the DSL number.
+        if isinstance(node, ScalarNode) and node.tag in (
+            _STR_TAG,
+            _INT_TAG,
+            _FLOAT_TAG,
+        ):
+            return node
+        raise self.error(
+            f"schedule {name!r} must be schedule text, got {_describe(node)}",
+            node,
+            "write the schedule as a string, for example 'warmup(500, 0.1)'",
+        )
+
+    # Positions of schedule text.
+
+    def scalar_source(self, node: ScalarNode) -> Source:
+        """Return the Source that maps offsets of ``node.value`` into the file."""
+        offsets = _align_scalar(self.text, node)
+        fallback = node.start_mark.index
+
+        def locate(offset: int) -> tuple[int, int]:
+            if 0 <= offset < len(offsets):
+                return self.position(offsets[offset])
+            if offset == len(offsets) == len(node.value) and offsets:
+                return self.position(offsets[-1] + 1)
+            return self.position(fallback)
+
+        return Source(
+            node.value, filename=self.filename, locate=locate, file_lines=self.lines
+        )
+
+    def position(self, index: int) -> tuple[int, int]:
+        """Return the 1-based (line, column) of character ``index`` of the file."""
+        line = bisect.bisect_right(self.line_starts, index)
+        return line, index - self.line_starts[line - 1] + 1
+
+
+def _align_scalar(text: str, node: ScalarNode) -> list[int]:
+    """Return the file index of each character of ``node.value``, in order.
+
+    The raw text of the node (``text[start:end]``) contains the value's characters
+    in order, separated by indentation, line breaks that the scalar style folds
+    into spaces, quotes and escapes. Each value character is matched to the
+    next raw character that produces it. The list stops short where matching
+    fails (an escape the scanner table does not know, for example); the
+    caller reports those characters at the start of the node.
+    """
+    index, end = node.start_mark.index, node.end_mark.index
+    while index < end and text[index] in "!&":
+        # A tag or an anchor comes before the scalar itself.
+        while index < end and not text[index].isspace():
+            index += 1
+        while index < end and text[index].isspace():
+            index += 1
+    if node.style in ("'", '"'):
+        index += 1
+    elif node.style in ("|", ">"):
+        index = text.find("\n", index, end) + 1 or end
+
+    offsets: list[int] = []
+    for char in node.value:
+        matched = _match_char(text, index, end, char, node.style)
+        if matched is None:
+            break
+        offset, index = matched
+        offsets.append(offset)
+    return offsets
+
+
+def _match_char(
+    text: str, index: int, end: int, char: str, style: str | None
+) -> tuple[int, int] | None:
+    """Find the raw character that produces ``char``: ``(its index, next index)``."""
+    while index < end:
+        raw = text[index]
+        if style == '"' and raw == "\\":
+            if text.startswith("\\\n", index):
+                index += 2  # an escaped line break joins the lines
+                continue
+            escape = _decode_escape(text, index)
+            if escape is None or escape[0] != char:
+                return None
+            return index, index + escape[1]
+        if style == "'" and raw == "'":
+            if char == "'" and text.startswith("''", index):
+                return index, index + 2
+            return None
+        if raw == char:
+            return index, index + 1
+        if raw in " \t\n":
+            if char in " \n":
+                return index, index + 1  # a line break folded into a space
+            index += 1  # indentation or a trimmed space
+            continue
+        return None
+    return None
+
+
+def _decode_escape(text: str, index: int) -> tuple[str, int] | None:
+    """Decode the double-quoted escape at ``index``: ``(character, length)``."""
+    code = text[index + 1 : index + 2]
+    if code in Scanner.ESCAPE_REPLACEMENTS:
+        return Scanner.ESCAPE_REPLACEMENTS[code], 2
+    if code in Scanner.ESCAPE_CODES:
+        length = Scanner.ESCAPE_CODES[code]
+        digits = text[index + 2 : index + 2 + length]
+        try:
+            return chr(int(digits, 16)), 2 + length
+        except ValueError:
+            return None
+    return None
+
+
+def _describe(node: Node) -> str:
+    """Describe a YAML node for a message: ``the string '5005'``, ``a list``."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    kinds = {
+        _STR_TAG: "the string",
+        _INT_TAG: "the integer",
+        _FLOAT_TAG: "the number",
+        _BOOL_TAG: "the bool",
+    }
+    if node.tag == _NULL_TAG:
+        return "an empty value"
+    return f"{kinds.get(node.tag, 'the value')} {node.value!r}"

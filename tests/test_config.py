@@ -1,0 +1,650 @@
+"""Tests for YAML configs: loading, validation, and error positions in the file."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import lrdsl
+from lrdsl import ConfigError, LrdslError
+
+# Each case has an error at the variable `nope` or at a quoted string. The
+# expected line and column are those of its first character in the YAML file.
+# The caret line is the last line of the excerpt.
+STYLE_CASES = [
+    pytest.param(
+        """\
+        steps_per_epoch: 10
+        schedule: warmup(5, 0.1)
+          >> constant(0.1) * nope
+        """,
+        (3, 22),
+        "    >> constant(0.1) * nope",
+        "                       ^^^^",
+        id="plain-multiline",
+    ),
+    pytest.param(
+        """\
+        schedule: 'warmup(5, 0.1)
+
+            >> constant(0.1) * nope'
+        """,
+        (3, 24),
+        "      >> constant(0.1) * nope'",
+        "                         ^^^^",
+        id="single-quoted-multiline",
+    ),
+    pytest.param(
+        """\
+        schedule: 'warmup(5, 0.1) >> ''x'''
+        """,
+        (1, 30),
+        "  schedule: 'warmup(5, 0.1) >> ''x'''",
+        "                               ^^",
+        id="single-quoted-doubled-quote",
+    ),
+    pytest.param(
+        """\
+        schedule: "warmup(5,\\t0.1) \\
+            >> constant(0.1) * nope"
+        """,
+        (2, 24),
+        '      >> constant(0.1) * nope"',
+        "                         ^^^^",
+        id="double-quoted-escapes",
+    ),
+    pytest.param(
+        """\
+        schedule: "warmup(5, 0.1, start=\\"x\\")"
+        """,
+        (1, 33),
+        '  schedule: "warmup(5, 0.1, start=\\"x\\")"',
+        "                                  ^^^^^",
+        id="double-quoted-escaped-string",
+    ),
+    pytest.param(
+        """\
+        schedule: |
+          # warm up first
+          warmup(5, 0.1)
+          >> constant(0.1) * nope
+        total_steps: 100
+        """,
+        (4, 22),
+        "    >> constant(0.1) * nope",
+        "                       ^^^^",
+        id="literal",
+    ),
+    pytest.param(
+        """\
+        schedule: |2
+            warmup(5, 0.1)
+          >> constant(0.1) * nope
+        """,
+        (3, 22),
+        "    >> constant(0.1) * nope",
+        "                       ^^^^",
+        id="literal-indentation-indicator",
+    ),
+    pytest.param(
+        """\
+        schedule: >-
+          warmup(5, 0.1)
+          >> constant(0.1)
+          * nope
+        """,
+        (4, 5),
+        "    * nope",
+        "      ^^^^",
+        id="folded",
+    ),
+    pytest.param(
+        """\
+        schedule: !!str &s warmup(5, 0.1) * nope
+        """,
+        (1, 37),
+        "  schedule: !!str &s warmup(5, 0.1) * nope",
+        "                                      ^^^^",
+        id="tag-and-anchor",
+    ),
+    pytest.param(
+        """\
+        schedules: {a: "constant(0.1)", b: "warmup(5, nope)"}
+        """,
+        (1, 47),
+        '  schedules: {a: "constant(0.1)", b: "warmup(5, nope)"}',
+        "                                                ^^^^",
+        id="flow-mapping",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, position, source_line, caret_line", STYLE_CASES)
+def test_schedule_error_position(write_config, text, position, source_line, caret_line):
+    path = write_config(text)
+
+    with pytest.raises(LrdslError) as caught:
+        lrdsl.load(path)
+
+    error = caught.value
+    assert error.filename == str(path)
+    assert (error.line, error.column) == position
+    lines = str(error).splitlines()
+    assert lines[0].startswith(f"{path}:{position[0]}:{position[1]}: ")
+    assert lines[1] == source_line
+    assert lines[2] == caret_line
+
+
+def test_schedule_error_full_rendering(write_config):
+    path = write_config(
+        """\
+        schedule: |
+          warmup(5, 0.1)
+          >> constant(0.1) * nope
+        """
+    )
+
+    with pytest.raises(LrdslError) as caught:
+        lrdsl.load(path)
+
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{path}:3:22: unknown variable 'nope'"
+    assert lines[1] == "    >> constant(0.1) * nope"
+    assert lines[2] == "                       ^^^^"
+
+
+def test_crlf_line_endings_keep_positions(write_config):
+    path = write_config(b"schedule: |\r\n  warmup(5, 0.1)\r\n  >> nope\r\n")
+
+    with pytest.raises(LrdslError) as caught:
+        lrdsl.load(path)
+
+    assert (caught.value.line, caught.value.column) == (3, 6)
+    assert str(caught.value).splitlines()[1] == "    >> nope"
+
+
+def test_byte_order_mark_is_skipped(write_config):
+    path = write_config("\ufeffschedule: nope".encode())
+
+    with pytest.raises(LrdslError) as caught:
+        lrdsl.load(path)
+
+    assert (caught.value.line, caught.value.column) == (1, 11)
+
+
+# Loading valid configs.
+
+
+def test_single_schedule_with_vars_and_units(write_config):
+    path = write_config(
+        """\
+        steps_per_epoch: 10
+        total_steps: 100
+        vars: {peak: 0.1, floor: 1e-3}
+        schedule: |
+          warmup(2ep, peak)       # 20 steps
+          >> linear(peak, floor, 50%)
+        """
+    )
+
+    config = lrdsl.load(path)
+
+    assert config.path == path
+    assert config.steps_per_epoch == 10
+    assert config.total_steps == 100
+    assert config.variables == {"peak": 0.1, "floor": 0.001}
+    assert list(config.schedules) == ["schedule"]
+    assert config.expect is None
+    schedule = config.schedule
+    assert config["schedule"] is schedule
+    assert schedule.duration == 70
+    assert schedule(10) == pytest.approx(0.05, rel=1e-12)
+    assert schedule(20) == pytest.approx(0.1, rel=1e-12)
+    assert schedule(70) == pytest.approx(0.001, rel=1e-12)
+
+
+def test_exponent_without_dot_is_float(write_config):
+    # PyYAML reads `1e-3` as a string; YAML 1.2 and this loader read a float.
+    path = write_config("vars: {low: 1e-3, high: 2E+1}\nschedule: low + high\n")
+
+    config = lrdsl.load(path)
+
+    assert config.variables == {"low": 0.001, "high": 20.0}
+    assert config.schedule(0) == pytest.approx(20.001)
+
+
+def test_number_schedule_is_constant(write_config):
+    config = lrdsl.load(write_config("schedule: 0.5\n"))
+
+    assert config.schedule(1000) == 0.5
+    assert math.isinf(config.schedule.duration)
+
+
+def test_several_schedules(write_config):
+    path = write_config(
+        """\
+        vars: {peak: 0.2}
+        schedules:
+          backbone: warmup(10, peak)
+          head: "constant(peak) * 10"
+        """
+    )
+
+    config = lrdsl.load(path)
+
+    assert list(config.schedules) == ["backbone", "head"]
+    assert config["backbone"](5) == pytest.approx(0.1)
+    assert config["head"](5) == pytest.approx(2.0)
+
+
+def test_several_schedules_have_no_single_schedule(write_config):
+    config = lrdsl.load(
+        write_config("schedules: {backbone: '0.1', head: '0.2'}\n", "two.yaml")
+    )
+
+    with pytest.raises(ConfigError) as caught:
+        _ = config.schedule
+
+    message = str(caught.value)
+    assert message.startswith(f"{config.path}: the config has 2 schedules")
+    assert "'backbone', 'head'" in message
+    assert "hint: select one by name, for example config['backbone']" in message
+
+
+def test_unknown_schedule_name_suggests(write_config):
+    config = lrdsl.load(write_config("schedules: {backbone: '0.1', head: '0.2'}\n"))
+
+    with pytest.raises(ConfigError) as caught:
+        config["haed"]
+
+    assert "no schedule named 'haed'" in str(caught.value)
+    assert caught.value.hint == "did you mean 'head'?"
+
+
+def test_expect_is_stored_raw(write_config):
+    path = write_config(
+        """\
+        schedule: warmup(10, 0.1)
+        expect:
+          at: {0: 0.0, 10: 0.1}
+          max: 0.1
+        """
+    )
+
+    config = lrdsl.load(path)
+
+    assert config.expect == {"at": {0: 0.0, 10: 0.1}, "max": 0.1}
+
+
+def test_expect_list_is_stored_raw(write_config):
+    config = lrdsl.load(write_config("schedule: '0.1'\nexpect: [{max: 0.1}]\n"))
+
+    assert config.expect == [{"max": 0.1}]
+
+
+def test_whole_float_step_count_accepted(write_config):
+    config = lrdsl.load(write_config("total_steps: 4.5e5\nschedule: '0.1'\n"))
+
+    assert config.total_steps == 450000
+    assert isinstance(config.total_steps, int)
+
+
+def test_keyword_arguments_override_file(write_config):
+    path = write_config(
+        "steps_per_epoch: 10\nvars: {peak: 0.1}\nschedule: warmup(1ep, peak)\n"
+    )
+
+    config = lrdsl.load(path, steps_per_epoch=4, variables={"peak": 1.0})
+
+    assert config.steps_per_epoch == 4
+    assert config.variables == {"peak": 1.0}
+    assert config.schedule.duration == 4
+    assert config.schedule(2) == 0.5
+
+
+def test_repr_names_schedules(write_config):
+    config = lrdsl.load(write_config("schedules: {a: '1', b: '2'}\n"))
+
+    assert repr(config) == f"lrdsl.Config({str(config.path)!r}, schedules=['a', 'b'])"
+
+
+# Malformed configs: (YAML text, message fragment, (line, column) or None).
+
+CONFIG_ERROR_CASES = [
+    pytest.param(
+        "schedule: '0.1'\nschedule: '0.2'\n",
+        "duplicate key 'schedule' (first defined on line 1)",
+        (2, 1),
+        id="duplicate-top-level-key",
+    ),
+    pytest.param(
+        "vars:\n  peak: 0.1\n  peak: 0.2\nschedule: peak\n",
+        "duplicate key 'peak' (first defined on line 2)",
+        (3, 3),
+        id="duplicate-var",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nexpect:\n  - {at: 1, at: 2}\n",
+        "duplicate key 'at' (first defined on line 3)",
+        (3, 13),
+        id="duplicate-nested-key",
+    ),
+    pytest.param(
+        "schedules: {a: '1', a: '2'}\n",
+        "duplicate key 'a' (first defined on line 1)",
+        (1, 21),
+        id="duplicate-schedule-name",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nsteps_per_epoch: '5005'\n",
+        "steps_per_epoch must be a whole number, got the string '5005'",
+        (2, 18),
+        id="quoted-number",
+    ),
+    pytest.param(
+        "schedule: '0.1'\ntotal_steps: [1, 2]\n",
+        "total_steps must be a whole number, got a list",
+        (2, 14),
+        id="list-step-count",
+    ),
+    pytest.param(
+        "schedule: '0.1'\ntotal_steps: true\n",
+        "total_steps must be a whole number, got the bool 'true'",
+        (2, 14),
+        id="bool-step-count",
+    ),
+    pytest.param(
+        "schedule: '0.1'\ntotal_steps: 4.5\n",
+        "total_steps must be a whole number, got the number '4.5'",
+        (2, 14),
+        id="fractional-step-count",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nsteps_per_epoch: 0\n",
+        "steps_per_epoch=0 is invalid; expected 0 < steps_per_epoch <= 2**62",
+        (2, 18),
+        id="zero-step-count",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nsteps_per_epoch:\n",
+        "steps_per_epoch must be a whole number, got an empty value",
+        (2, 17),
+        id="empty-step-count",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nvars: [1, 2]\n",
+        "vars must be a mapping of names to values, got a list",
+        (2, 7),
+        id="vars-list",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nvars: {peak: {a: 1}}\n",
+        "variable 'peak' = {'a': 1} is invalid",
+        (2, 14),
+        id="var-mapping-value",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nvars: {1x: 1}\n",
+        "invalid variable name '1x'",
+        (2, 8),
+        id="invalid-var-name",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nexpect: 0.1\n",
+        "expect must be a mapping or a list of checks, got the number '0.1'",
+        (2, 9),
+        id="expect-scalar",
+    ),
+    pytest.param(
+        "schedule:\n",
+        "schedule 'schedule' must be schedule text, got an empty value",
+        (1, 10),
+        id="empty-schedule",
+    ),
+    pytest.param(
+        "schedule: [warmup(5, 0.1)]\n",
+        "schedule 'schedule' must be schedule text, got a list",
+        (1, 11),
+        id="list-schedule",
+    ),
+    pytest.param(
+        "schedule: true\n",
+        "schedule 'schedule' must be schedule text, got the bool 'true'",
+        (1, 11),
+        id="bool-schedule",
+    ),
+    pytest.param(
+        "schedules: [a, b]\n",
+        "schedules must be a mapping of names to schedules, got a list",
+        (1, 12),
+        id="schedules-list",
+    ),
+    pytest.param(
+        "schedules: {}\n",
+        "schedules is empty",
+        (1, 12),
+        id="schedules-empty",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nschedules: {a: '0.1'}\n",
+        "the config has both 'schedule' and 'schedules'",
+        (2, 12),
+        id="schedule-and-schedules",
+    ),
+    pytest.param(
+        "total_steps: 10\n",
+        "the config has no schedule",
+        None,
+        id="no-schedule",
+    ),
+    pytest.param(
+        "",
+        "the config is empty",
+        None,
+        id="empty-file",
+    ),
+    pytest.param(
+        "- schedule: '0.1'\n",
+        "the config must be a mapping of keys, got a list",
+        (1, 1),
+        id="root-list",
+    ),
+    pytest.param(
+        "schedule: '0.1'\n1: 2\n",
+        "top-level keys must be strings, got the integer '1'",
+        (2, 1),
+        id="integer-key",
+    ),
+    pytest.param(
+        "schedule: '0.1'\n---\nschedule: '0.2'\n",
+        "invalid YAML: expected a single document in the stream (line 1), "
+        "but found another document",
+        (2, 1),
+        id="several-documents",
+    ),
+    pytest.param(
+        "schedule: '0.1\n",
+        "invalid YAML: while scanning a quoted scalar (line 1), "
+        "found unexpected end of stream",
+        (2, 1),
+        id="unclosed-quote",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nexpect: &a [*a]\n",
+        "invalid YAML: found unconstructable recursive node",
+        (2, 9),
+        id="recursive-alias",
+    ),
+    pytest.param(
+        "schedule: '0.1'\nvars: " + "[" * 5000 + "\n",
+        "the YAML is nested too deeply",
+        None,
+        id="deep-nesting",
+    ),
+    pytest.param(
+        "schedule: \x07\n",
+        "invalid YAML: the character '\\x07' is not allowed",
+        (1, 11),
+        id="control-character",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, message, position", CONFIG_ERROR_CASES)
+def test_config_error(write_config, text, message, position):
+    path = write_config(text)
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    error = caught.value
+    assert message in error.message
+    assert error.filename == str(path)
+    if position is None:
+        assert error.line is None
+    else:
+        assert (error.line, error.column) == position
+
+
+def test_unknown_key_suggests_close_match(write_config):
+    path = write_config("schedul: warmup(5, 0.1)\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert str(caught.value).splitlines() == [
+        f"{path}:1:1: unknown key 'schedul'",
+        "  schedul: warmup(5, 0.1)",
+        "  ^^^^^^^",
+        "hint: did you mean 'schedule' or 'schedules'?",
+    ]
+
+
+def test_unknown_key_lists_known_keys(write_config):
+    path = write_config("schedule: '0.1'\nlearning_rate: 0.1\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert caught.value.message == "unknown key 'learning_rate'"
+    assert caught.value.hint == (
+        "the known keys are expect, schedule, schedules, steps_per_epoch, "
+        "total_steps, vars"
+    )
+
+
+def test_quoted_number_hint(write_config):
+    path = write_config("schedule: '0.1'\nsteps_per_epoch: \"5005\"\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert caught.value.hint == "write steps_per_epoch: 5005 without quotes"
+
+
+def test_yaml_syntax_error_rendering(write_config):
+    path = write_config("steps_per_epoch: 10\n  total_steps: 100\nschedule: '0.1'\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert str(caught.value).splitlines() == [
+        f"{path}:2:14: invalid YAML: mapping values are not allowed here",
+        "    total_steps: 100",
+        "               ^",
+    ]
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "absent.yaml"
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert str(caught.value) == f"{path}: config file not found"
+
+
+def test_directory_is_not_config(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(tmp_path)
+
+    assert str(caught.value) == f"{tmp_path}: is a directory, not a config file"
+
+
+def test_invalid_utf8(write_config):
+    path = write_config(b"vars: {peak: 0.1}\nschedule: \xff\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert caught.value.message == "invalid UTF-8 byte b'\\xff' at line 2, column 11"
+    assert caught.value.hint == "save the config file as UTF-8"
+
+
+def test_oversized_file(write_config):
+    path = write_config("schedule: '0.1'\n" + "#" * 1_000_000 + "\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert "larger than 1000000 bytes" in caught.value.message
+
+
+def test_schedule_errors_are_not_config_errors(write_config):
+    path = write_config("schedule: warmup(-5, 0.1)\n")
+
+    with pytest.raises(LrdslError) as caught:
+        lrdsl.load(path)
+
+    assert not isinstance(caught.value, ConfigError)
+    assert caught.value.line == 1
+
+
+# Variables given on the command line.
+
+
+@pytest.mark.parametrize(
+    "assignment, expected",
+    [
+        ("peak=0.1", ("peak", 0.1)),
+        ("low=1e-3", ("low", 0.001)),
+        ("n=5", ("n", 5)),
+        ("mode=triangular", ("mode", "triangular")),
+        ("on=true", ("on", True)),
+        ("ms=[30, 60]", ("ms", [30, 60])),
+        (" peak = 0.5", ("peak", 0.5)),
+    ],
+)
+def test_parse_variable(assignment, expected):
+    from lrdsl._config import parse_variable
+
+    assert parse_variable(assignment) == expected
+
+
+@pytest.mark.parametrize(
+    "assignment, message",
+    [
+        ("peak", "expected NAME=VALUE, got 'peak'"),
+        ("peak=[1", "invalid value '[1' for variable 'peak'"),
+        ("peak={a: 1}", "variable 'peak' = {'a': 1} is invalid"),
+        ("1x=2", "invalid variable name '1x'"),
+        ("peak=", "variable 'peak' = None is invalid"),
+    ],
+)
+def test_parse_variable_rejects(assignment, message):
+    from lrdsl._config import parse_variable
+
+    with pytest.raises(ValueError) as caught:
+        parse_variable(assignment)
+
+    assert message in str(caught.value)
+
+
+def test_overridden_step_count_still_checked(write_config):
+    path = write_config("steps_per_epoch: '10'\nschedule: warmup(1ep, 1)\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path, steps_per_epoch=4)
+
+    assert caught.value.message.startswith("steps_per_epoch must be a whole number")
