@@ -75,6 +75,9 @@ def compile(
             source
         ) from None
     schedule = Schedule(root, text, tree)
+    # Where the text came from, so that later findings (lrdsl check) can
+    # point into the same file.
+    schedule.source = source
     for warning in resolver.warnings:
         warning.with_source(source)
         schedule.warnings.append(warning)

@@ -363,6 +363,12 @@ class Resolver:
         variables = self.context.variables
         if node.id in variables:
             return variables[node.id]
+        if node.id.lower() in ("nan", "inf", "infinity"):
+            raise ArgumentError(
+                f"{node.id!r} is not a number in lrdsl: every value must be finite",
+                span=node.span,
+                hint="for a schedule with no end, leave out its duration",
+            )
         if node.id in REGISTRY or node.id in BUILTINS:
             raise ArgumentError(
                 f"{node.id!r} is a schedule; call it with its arguments",

@@ -13,9 +13,11 @@ undefined, are compile errors. All of them have infinite duration.
 
 from __future__ import annotations
 
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
+from .. import _evaluate as ev
 from .._registry import (
+    Advice,
     Rule,
     boolean,
     positive,
@@ -271,6 +273,20 @@ def polynomial_decay(
             "values",
         )
     ],
+    advice=[
+        Advice(
+            "boundaries are not sorted in increasing order; Paddle returns "
+            "values[i] for the first i, in list order, with step < "
+            "boundaries[i], and so does lrdsl",
+            lambda p, context: any(a >= b for a, b in pairwise(p["boundaries"])),
+            "boundaries",
+        ),
+        Advice(
+            "a boundary at step 0 means values[0] is never used",
+            lambda p, context: bool(p["boundaries"]) and p["boundaries"][0] == 0,
+            "boundaries",
+        ),
+    ],
 )
 def piecewise_decay(xp, s, boundaries, values):
     """Hold the value of the first boundary, in list order, that ``s`` is below.
@@ -315,6 +331,17 @@ def piecewise_decay(xp, s, boundaries, values):
     family="paddle",
     params=[real("learning_rate"), steps("step_each_epoch"), real("epochs")],
     rules=[positive("step_each_epoch"), positive("epochs")],
+    advice=[
+        Advice(
+            "total_steps reaches past step_each_epoch * epochs, where Paddle's "
+            "cosine_decay rises again instead of staying at 0",
+            lambda p, context: (
+                context.total_steps is not None
+                and context.total_steps > p["step_each_epoch"] * p["epochs"]
+            ),
+            "epochs",
+        )
+    ],
 )
 def cosine_decay(xp, s, learning_rate, step_each_epoch, epochs):
     """Decay along a cosine, once per epoch, from ``learning_rate`` to 0.
@@ -357,6 +384,18 @@ def cosine_decay(xp, s, learning_rate, step_each_epoch, epochs):
         steps("warmup_steps"),
         real("start_lr"),
         real("end_lr"),
+    ],
+    advice=[
+        Advice(
+            "the warmup runs on the training step; Paddle's static graph ran "
+            "it on noam_decay's counter, which starts at 1, so Paddle's "
+            "values differ by one step",
+            lambda p, context: (
+                isinstance(p["learning_rate"], ev.Formula)
+                and p["learning_rate"].spec.name == "noam_decay"
+            ),
+            "learning_rate",
+        )
     ],
 )
 def linear_lr_warmup(xp, s, learning_rate, warmup_steps, start_lr, end_lr):
