@@ -20,6 +20,7 @@ from .errors import (
     UnitError,
     UnknownNameError,
 )
+from .schedules.lars import lars_momentum_update
 
 __version__ = "0.1.0"
 
@@ -36,5 +37,6 @@ __all__ = [
     "UnitError",
     "UnknownNameError",
     "compile",
+    "lars_momentum_update",
     "load",
 ]

@@ -159,7 +159,8 @@ def lars_momentum_update(
     param,
     grad,
     velocity,
-    learning_rate,
+    *,
+    lr,
     momentum,
     coeff=0.001,
     weight_decay=0.0005,
@@ -169,7 +170,7 @@ def lars_momentum_update(
     """Apply one step of Paddle's LARS momentum to one layer, in float64.
 
         g' = rescale_grad * g
-        local = learning_rate * ratio(‖w‖, ‖g'‖)     (the ``lars`` ratio)
+        local = lr * ratio(‖w‖, ‖g'‖)                (the ``lars`` ratio)
         v = momentum * v + local * (g' + weight_decay * w)
         w = w - v
 
@@ -177,21 +178,21 @@ def lars_momentum_update(
       param: the layer's parameters ``w``, any shape.
       grad: its gradient ``g``, the same shape.
       velocity: the momentum buffer ``v`` (zeros at the first step).
-      learning_rate: the global rate at this step, for example ``f(step)``.
+      lr: the global rate at this step, for example ``f(step)``.
       momentum: Paddle's ``mu``.
       coeff, weight_decay, epsilon: as in :func:`lars`.
       rescale_grad: the factor Paddle applies to the gradient first.
 
     Returns:
-      ``(param, velocity, local)``: the new parameters and velocity, and the
-      local learning rate used.
+      ``(param, velocity)``: the new parameters and velocity, as float64
+      arrays. The local rate is ``lrdsl.compile("lars(...)").local_lr``.
 
     >>> import numpy as np
-    >>> w, v, local = lars_momentum_update(
-    ...     np.array([3.0, 4.0]), np.array([0.0, 1.0]), np.zeros(2), 0.1, 0.9,
-    ...     coeff=0.01, weight_decay=1.0)
-    >>> round(local, 12), np.round(w, 6).tolist()
-    (0.000833333333, [2.9975, 3.995833])
+    >>> w, v = lars_momentum_update(
+    ...     np.array([3.0, 4.0]), np.array([0.0, 1.0]), np.zeros(2),
+    ...     lr=0.1, momentum=0.9, coeff=0.01, weight_decay=1.0)
+    >>> np.round(w, 6).tolist()
+    [2.9975, 3.995833]
     """
     param = np.asarray(param, dtype=np.float64)
     grad = rescale_grad * np.asarray(grad, dtype=np.float64)
@@ -199,6 +200,6 @@ def lars_momentum_update(
     ratio = lars_ratio(
         np.linalg.norm(param), np.linalg.norm(grad), coeff, weight_decay, epsilon
     )
-    local = learning_rate * float(ratio)
+    local = lr * float(ratio)
     velocity = momentum * velocity + local * (grad + weight_decay * param)
-    return param - velocity, velocity, local
+    return param - velocity, velocity
