@@ -230,9 +230,22 @@ class LrdslWarning(Located, UserWarning):
     """
 
 
+# Spellings that mean the same across frameworks, tried before fuzzy matching
+# ("end_learning_rate" in Paddle's classics is "end_lr" in its 2.x classes).
+_SYNONYMS = (("learning_rate", "lr"),)
+
+
+def _normalize(name: str) -> str:
+    for long, short in _SYNONYMS:
+        name = name.replace(long, short)
+    return name
+
+
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """Return a "did you mean" hint for ``name``, or ``None``."""
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3)
+    candidates = sorted(set(candidates))
+    same = [c for c in candidates if c != name and _normalize(c) == _normalize(name)]
+    matches = same or difflib.get_close_matches(name, candidates, n=3)
     if not matches:
         return None
     quoted = " or ".join(repr(match) for match in matches)

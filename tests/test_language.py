@@ -467,3 +467,12 @@ def test_schedule_repr_and_text():
     assert f.text == "warmup(4,1.0)>>2"
     assert repr(f) == "lrdsl.Schedule('warmup(4, 1.0) >> 2')"
     assert not f.is_layerwise
+
+
+def test_keyword_synonym_suggested():
+    with pytest.raises(lrdsl.UnknownNameError) as info:
+        lrdsl.compile("exponential_decay(lr=0.1, decay_steps=2, decay_rate=0.5)")
+    assert info.value.hint == "did you mean 'learning_rate'?"
+    with pytest.raises(lrdsl.UnknownNameError) as info:
+        lrdsl.compile("polynomial_decay(0.1, 10, end_lr=0.0)")
+    assert info.value.hint == "did you mean 'end_learning_rate'?"
