@@ -35,7 +35,7 @@ from ._resolve import MAX_STEP
 from ._schedule import Schedule
 from .errors import ArgumentError, ConfigError, Source, Span, suggest
 
-__all__ = ["Config", "load", "parse_variable"]
+__all__ = ["Config", "load", "load_key", "parse_variable"]
 
 # Configs are written by hand, and pure-Python YAML parsing is slow (an
 # estimate: a few seconds per megabyte), so larger files are rejected unread.
@@ -98,6 +98,8 @@ class Config:
         self.variables = variables
         self.schedules = schedules
         self.expect = expect
+        # Set by load(): the YAML nodes that `lrdsl check` reads expect: from.
+        self._origin: _Origin | None = None
 
     @property
     def schedule(self) -> Schedule:
@@ -172,15 +174,17 @@ def load(
     expect = document.expect(sections["expect"]) if "expect" in sections else None
 
     schedules = {}
+    sources = {}
     for name, node in document.schedule_nodes(sections):
+        sources[name] = document.scalar_source(node)
         schedules[name] = compile(
             node.value,
             steps_per_epoch=steps_per_epoch,
             total_steps=total_steps,
             variables=bound,
-            source=document.scalar_source(node),
+            source=sources[name],
         )
-    return Config(
+    config = Config(
         path,
         steps_per_epoch=steps_per_epoch,
         total_steps=total_steps,
@@ -188,6 +192,60 @@ def load(
         schedules=schedules,
         expect=expect,
     )
+    config._origin = _Origin(
+        document, sections.get("expect"), "schedules" in sections, sources
+    )
+    return config
+
+
+def load_key(
+    path: str | os.PathLike[str],
+    key: str,
+    *,
+    steps_per_epoch: int | None = None,
+    total_steps: int | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> Config:
+    """Compile the schedule text found at a key path of any YAML file.
+
+    The file is a larger training config, so its other keys are not read:
+    ``steps_per_epoch``, ``total_steps`` and ``variables`` come from the
+    arguments alone. Errors in the schedule point into the file.
+
+    Args:
+      path: the YAML file.
+      key: dot-separated keys from the root, such as
+        ``"optimizer.lr_schedule"``. A whole-number part indexes a list.
+      steps_per_epoch, total_steps, variables: as for :func:`load`.
+
+    Returns:
+      A :class:`Config` with one schedule, named ``key``.
+
+    Raises:
+      ConfigError: the file cannot be read or parsed, the key path is not in
+        it, or its value is not schedule text.
+      LrdslError: the schedule is invalid; the error points into the file.
+    """
+    path = Path(path)
+    document = _Document(str(path), _read_text(path))
+    node = document.find_key(document.compose(), key)
+    source = document.scalar_source(node)
+    schedule = compile(
+        node.value,
+        steps_per_epoch=steps_per_epoch,
+        total_steps=total_steps,
+        variables=variables,
+        source=source,
+    )
+    config = Config(
+        path,
+        steps_per_epoch=steps_per_epoch,
+        total_steps=total_steps,
+        variables=dict(variables or {}),
+        schedules={key: schedule},
+    )
+    config._origin = _Origin(document, None, False, {key: source})
+    return config
 
 
 def parse_variable(assignment: str) -> tuple[str, Any]:
@@ -249,6 +307,30 @@ def _read_text(path: Path) -> str:
     for line_break in ("\r\n", "\r", "\x85", "\u2028", "\u2029"):
         text = text.replace(line_break, "\n")
     return text
+
+
+class _Origin:
+    """The YAML origin of a loaded config: the nodes behind its sections.
+
+    Attributes:
+      document: the parsed file, for errors that point into it.
+      expect_node: the value node of ``expect:``, or ``None``.
+      named: whether the file uses ``schedules:`` (expect: is then keyed by
+        schedule name) rather than ``schedule:``.
+      sources: the Source of each schedule's text, by schedule name.
+    """
+
+    def __init__(
+        self,
+        document: _Document,
+        expect_node: Node | None,
+        named: bool,
+        sources: dict[str, Source],
+    ):
+        self.document = document
+        self.expect_node = expect_node
+        self.named = named
+        self.sources = sources
 
 
 class _Document:
@@ -467,6 +549,56 @@ class _Document:
             f"schedule {name!r} must be schedule text, got {_describe(node)}",
             node,
             "write the schedule as a string, for example 'warmup(500, 0.1)'",
+        )
+
+    def find_key(self, root: MappingNode, key: str) -> ScalarNode:
+        """Return the scalar node at the dot-separated key path ``key``.
+
+        Errors point at the last key found on the way, or at the file's
+        first line when the first key is missing.
+        """
+        node: Node = root
+        key_node: Node | None = None
+        walked: list[str] = []
+        for part in key.split("."):
+            key_node, node = self._child(node, key_node, part, walked)
+            walked.append(part)
+        if isinstance(node, (MappingNode, SequenceNode)):
+            raise self.error(
+                f"{key} must be schedule text, got {_describe(node)}",
+                key_node,
+                "point the key path at the schedule string itself",
+            )
+        return self._schedule_text(key, node)
+
+    def _child(
+        self, node: Node, key_node: Node | None, part: str, walked: list[str]
+    ) -> tuple[Node, Node]:
+        """Return ``(key node, value node)`` of ``part`` inside ``node``."""
+        where = ".".join(walked) or "the root"
+        if isinstance(node, SequenceNode) and part.isdigit():
+            if int(part) < len(node.value):
+                return node.value[int(part)], node.value[int(part)]
+            raise self.error(
+                f"key path: index {part} is out of range, {where} is a list of "
+                f"{len(node.value)} items",
+                key_node,
+            )
+        if not isinstance(node, MappingNode):
+            raise self.error(
+                f"key path: {where} is {_describe(node)}, so it has no key {part!r}",
+                node,
+            )
+        keys = []
+        for child_key, value in node.value:
+            if isinstance(child_key, ScalarNode):
+                if child_key.value == part:
+                    return child_key, value
+                keys.append(child_key.value)
+        raise self.error(
+            f"key path: {where} has no key {part!r}",
+            key_node,
+            suggest(part, keys) or f"the keys there are {', '.join(keys) or 'none'}",
         )
 
     # Positions of schedule text.

@@ -25,6 +25,21 @@ FAMILIES = (
         "in float32, lrdsl in float64). All have infinite duration.",
     ),
     (
+        "paddle2",
+        "Paddle 2.x classes",
+        "The `paddle.optimizer.lr` classes, with their parameter names, "
+        "defaults and positional order (without `last_epoch` and `verbose`). "
+        "The value at step `s` is what `scheduler()` returns while "
+        "`last_epoch == s`, to rounding (Paddle computes these in float64). "
+        "They differ from the classics: `NoamDecay(...)(0)` is 0, "
+        "`ExponentialDecay` decays by `gamma` every step, and `LinearWarmup` "
+        "delays its inner schedule instead of overlaying it. Where Paddle "
+        "computes a value from the previous one, lrdsl uses the closed form. "
+        "`LinearLR` and `OneCycleLR` last `total_steps` steps, `LinearWarmup` "
+        "lasts `warmup_steps` plus its inner schedule, and the others have "
+        "infinite duration.",
+    ),
+    (
         "native",
         "Native schedules",
         "One vocabulary (`init`, `peak`, `end`, `steps`, `every`, `gamma`), "

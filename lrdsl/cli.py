@@ -1,4 +1,4 @@
-"""The ``lrdsl`` command line.
+"""The ``lrdsl`` command line: ``eval``, ``check`` and ``explain``.
 
 Exit status: 0 on success, 1 when a schedule or config is invalid (or the
 output cannot be written), 2 when the command line itself is wrong.
@@ -12,19 +12,25 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
 from . import __version__
+from ._analysis import horizon_of
 from ._api import compile
-from ._config import load, parse_variable
+from ._check import Diagnostic, Options, check_paths
+from ._config import _read_text, load, load_key, parse_variable
 from ._evaluate import Sequence as SequenceNode
 from ._evaluate import WithDuration
+from ._explain import format_segments
+from ._plot import png_plot, text_plot
 from ._resolve import MAX_STEP
 from ._schedule import Schedule
-from .errors import LrdslError, suggest
+from .errors import LrdslError, LrdslWarning, Source, suggest
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -37,6 +43,7 @@ MAX_ROWS = 10_000_000
 CHUNK_ROWS = 65_536
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
+TEXT_SUFFIX = ".lrdsl"
 
 EVAL_EPILOG = """\
 SOURCE is a path ending in .yaml or .yml (a config file) or else schedule text.
@@ -102,7 +109,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lrdsl {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_eval(commands)
+    _add_check(commands)
+    _add_explain(commands)
+    _add_plot(commands)
     return parser
+
+
+def _add_context_flags(parser: argparse.ArgumentParser) -> None:
+    """Add --steps-per-epoch, --total-steps and --var, shared by the commands."""
+    parser.add_argument(
+        "--steps-per-epoch",
+        type=_positive_int,
+        metavar="N",
+        help="steps in one epoch, for the ep unit (overrides the config)",
+    )
+    parser.add_argument(
+        "--total-steps",
+        type=_positive_int,
+        metavar="N",
+        help="steps in the whole run, for the %% unit (overrides the config)",
+    )
+    parser.add_argument(
+        "--var",
+        type=_variable,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="bind a variable; VALUE is read as YAML, as under vars: "
+        "(repeatable, overrides the config)",
+    )
 
 
 # lrdsl eval
@@ -146,27 +181,7 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--name", help="the schedule to print, in a config with several schedules"
     )
-    parser.add_argument(
-        "--steps-per-epoch",
-        type=_positive_int,
-        metavar="N",
-        help="steps in one epoch, for the ep unit (overrides the config)",
-    )
-    parser.add_argument(
-        "--total-steps",
-        type=_positive_int,
-        metavar="N",
-        help="steps in the whole run, for the %% unit (overrides the config)",
-    )
-    parser.add_argument(
-        "--var",
-        type=_variable,
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="bind a variable; VALUE is read as YAML, as under vars: "
-        "(repeatable, overrides the config)",
-    )
+    _add_context_flags(parser)
     parser.set_defaults(run=_run_eval, parser=parser)
 
 
@@ -210,14 +225,19 @@ def _eval_schedules(args: argparse.Namespace) -> dict[str, Schedule]:
         total_steps=args.total_steps,
         variables=variables,
     )
+    return _select(config.schedules, args)
+
+
+def _select(schedules: dict[str, Schedule], args: argparse.Namespace):
+    """Return the schedule --name selects, or all of them without --name."""
     if args.name is None:
-        return config.schedules
-    if args.name not in config.schedules:
-        names = ", ".join(repr(name) for name in config.schedules)
+        return schedules
+    if args.name not in schedules:
+        names = ", ".join(repr(name) for name in schedules)
         message = f"argument --name: {args.name!r} is not in {args.source} ({names})"
-        hint = suggest(args.name, config.schedules)
+        hint = suggest(args.name, schedules)
         raise UsageError(f"{message}; {hint}" if hint else message)
-    return {args.name: config.schedules[args.name]}
+    return {args.name: schedules[args.name]}
 
 
 def _sample_steps(schedule: Schedule) -> list[int]:
@@ -328,6 +348,248 @@ def _round(value: float, digits: int) -> float:
     if not math.isfinite(value):
         return value
     return float(f"{value:.{digits}g}")
+
+
+# lrdsl check
+
+CHECK_EPILOG = """\
+PATH is a config file (.yaml, .yml), a file of plain schedule text (.lrdsl)
+or a folder, searched recursively for those files (folders whose names start
+with a dot are skipped).
+
+Each file is compiled and its expect: checks are run. Errors and warnings
+are printed as FILE:LINE:COL: error: MESSAGE (or warning:), with the source
+line and a caret under the span, then a summary line.
+
+--key reads YAML files as training configs whose schedule text sits at a
+dot-separated key path, such as optimizer.lr_schedule (a whole-number part
+indexes a list). Their other keys are not read, so steps_per_epoch,
+total_steps and variables come from --steps-per-epoch, --total-steps and
+--var; .lrdsl files take them from the same flags.
+
+exit status: 0 valid (warnings allowed unless --strict), 1 invalid,
+2 usage error (no PATH, a missing PATH, a folder with no files to check).
+
+examples:
+  lrdsl check configs/
+  lrdsl check train.yaml --key optimizer.lr_schedule --steps-per-epoch 5005
+  lrdsl check configs/ --format json --strict
+"""
+
+
+def _add_check(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "check",
+        help="validate config files, for CI",
+        description="Validate schedule files: compile errors, config errors, "
+        "warnings and expect: checks.",
+        epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or folders to check"
+    )
+    parser.add_argument(
+        "--key",
+        metavar="A.B.C",
+        help="read the schedule text of YAML files at this key path",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="fail on warnings too (exit 1)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="output format (default: text)",
+    )
+    _add_context_flags(parser)
+    parser.set_defaults(run=_run_check, parser=parser)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    options = Options(
+        key=args.key,
+        steps_per_epoch=args.steps_per_epoch,
+        total_steps=args.total_steps,
+        variables=dict(args.var),
+    )
+    try:
+        report = check_paths(args.paths, options)
+    except (FileNotFoundError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    if args.format == "json":
+        json.dump(report.as_json(strict=args.strict), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(report.render())
+    sys.stdout.flush()
+    return EXIT_INVALID if report.failed(strict=args.strict) else EXIT_OK
+
+
+# lrdsl explain
+
+EXPLAIN_EPILOG = """\
+SOURCE is a config file (.yaml, .yml), a file of schedule text (.lrdsl), or
+else schedule text. For each schedule, explain prints its canonical text, its
+duration and a table of its `>>` segments: the first step, the end (excluded)
+and the duration of each, and the rates at its first and last step. Chains
+nested inside a segment are listed under it, indented. Compile warnings
+follow the table.
+
+examples:
+  lrdsl explain "warmup(500, 0.1) >> constant(0.1) for 1000 >> cosine(0.1, 2000)"
+  lrdsl explain config.yaml --name head
+"""
+
+
+def _add_explain(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "explain",
+        help="show a schedule's segments and durations",
+        description="Print a schedule's parsed form, duration and segments.",
+        epilog=EXPLAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "source", metavar="SOURCE", help="config file, .lrdsl file or schedule text"
+    )
+    parser.add_argument(
+        "--name", help="the schedule to explain, in a config with several schedules"
+    )
+    parser.add_argument(
+        "--key",
+        metavar="A.B.C",
+        help="read the schedule text of a YAML file at this key path",
+    )
+    _add_context_flags(parser)
+    parser.set_defaults(run=_run_explain, parser=parser)
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LrdslWarning)
+        schedules, _ = _explain_schedules(args)
+    parts = [_explain(name, schedule) for name, schedule in schedules.items()]
+    sys.stdout.write("\n\n".join(parts) + "\n")
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def _explain_schedules(
+    args: argparse.Namespace,
+) -> tuple[dict[str, Schedule], int | None]:
+    """Compile SOURCE; return the selected schedules and the run's total_steps."""
+    settings = {
+        "steps_per_epoch": args.steps_per_epoch,
+        "total_steps": args.total_steps,
+        "variables": dict(args.var),
+    }
+    is_config = args.source.lower().endswith(CONFIG_SUFFIXES)
+    if args.key is not None and not is_config:
+        raise UsageError("--key reads a .yaml or .yml file")
+    if args.name is not None and not is_config:
+        raise UsageError("--name selects a schedule of a config file")
+    if args.key is not None:
+        config = load_key(args.source, args.key, **settings)
+    elif is_config:
+        config = load(args.source, **settings)
+    elif args.source.lower().endswith(TEXT_SUFFIX):
+        text = _read_text(Path(args.source))
+        source = Source(text, filename=args.source)
+        schedule = compile(text, source=source, **settings)
+        return {"schedule": schedule}, args.total_steps
+    else:
+        return {"schedule": compile(args.source, **settings)}, args.total_steps
+    return _select(config.schedules, args), config.total_steps
+
+
+def _explain(name: str, schedule: Schedule) -> str:
+    duration = schedule.duration
+    lines = [
+        f"{name}: {schedule.tree}",
+        f"duration: {duration} steps" if math.isfinite(duration) else "duration: inf",
+        "",
+        format_segments(schedule),
+    ]
+    for warning in schedule.warnings:
+        file = warning.filename or ""
+        lines.append(Diagnostic.from_located(warning, "warning", file).render())
+    return "\n".join(lines)
+
+
+# lrdsl plot
+
+PLOT_EPILOG = """\
+SOURCE is schedule text, a .lrdsl file or a config (.yaml or .yml); every
+schedule of a config with several is drawn, unless --name selects one.
+
+The range defaults to [0, total_steps), else [0, duration) for a schedule
+of finite duration, else up to 100,000 steps past the last segment start.
+Without -o, the plot is text for the terminal and needs no extra package.
+With -o, it is a PNG drawn by matplotlib: pip install 'lrdsl[plot]'.
+
+examples:
+  lrdsl plot "warmup(500, 0.1) >> cosine(0.1, 9500)"
+  lrdsl plot config.yaml --range 0:20000 -o lr.png
+"""
+
+
+def _add_plot(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "plot",
+        help="plot a schedule in the terminal or to a PNG",
+        description="Plot learning rate against step.",
+        epilog=PLOT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "source", metavar="SOURCE", help="config file, .lrdsl file or schedule text"
+    )
+    parser.add_argument(
+        "--range",
+        type=_step_range,
+        metavar="START:STOP",
+        help="plot steps START to STOP, excluded",
+    )
+    parser.add_argument("-o", "--output", metavar="PNG", help="write a PNG here")
+    parser.add_argument(
+        "--width", type=_positive_int, default=72, help="text plot columns (72)"
+    )
+    parser.add_argument(
+        "--height", type=_positive_int, default=16, help="text plot rows, >= 10 (16)"
+    )
+    parser.add_argument("--name", help="the schedule to plot, in a config")
+    parser.add_argument(
+        "--key",
+        metavar="A.B.C",
+        help="read the schedule text of a YAML file at this key path",
+    )
+    _add_context_flags(parser)
+    parser.set_defaults(run=_run_plot, parser=parser)
+
+
+def _run_plot(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LrdslWarning)
+        schedules, total_steps = _explain_schedules(args)
+    if args.range is not None:
+        if args.range.step != 1:
+            raise UsageError("--range for plot takes START:STOP, without a STEP")
+        start, stop = args.range.start, args.range.stop
+    else:
+        start = 0
+        stop = max(horizon_of(schedule, total_steps) for schedule in schedules.values())
+    if stop <= start:
+        raise UsageError(f"--range {start}:{stop} contains no steps")
+    if args.output is not None:
+        png_plot(schedules, start, stop, args.output)
+        print(f"wrote {args.output}")
+    else:
+        plot = text_plot(schedules, start, stop, width=args.width, height=args.height)
+        sys.stdout.write(plot + "\n")
+    sys.stdout.flush()
+    return EXIT_OK
 
 
 # Argument types: each converts one command-line value or raises

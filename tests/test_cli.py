@@ -452,3 +452,19 @@ def test_python_m_lrdsl(tmp_path):
     assert completed.returncode == 0
     assert completed.stderr == ""
     assert completed.stdout == "step,lr\n0,0.0\n2,0.5\n4,1.0\n"
+
+
+def test_help_lists_commands(run_cli):
+    result = run_cli("--help")
+
+    assert result.status == 0
+    assert "validate config files, for CI" in result.out
+    assert "show a schedule's segments and durations" in result.out
+
+
+def test_check_help_documents_exit_status(run_cli):
+    result = run_cli("check", "--help")
+
+    assert result.status == 0
+    assert "exit status: 0 valid" in result.out
+    assert "--key A.B.C" in result.out

@@ -648,3 +648,129 @@ def test_overridden_step_count_still_checked(write_config):
         lrdsl.load(path, steps_per_epoch=4)
 
     assert caught.value.message.startswith("steps_per_epoch must be a whole number")
+
+
+# load_key: schedule text inside a larger training config.
+
+TRAINING_CONFIG = """\
+model: {depth: 50}
+optimizer:
+  name: sgd
+  lr_schedule: |
+    warmup(5ep, peak)
+    >> cosine(peak, 85ep)
+stages:
+  - {lr: '0.1'}
+  - {lr: 'warmup(2, 0.2)'}
+"""
+
+
+def test_load_key_compiles_nested_text(write_config):
+    from lrdsl._config import load_key
+
+    path = write_config(TRAINING_CONFIG)
+
+    config = load_key(
+        path, "optimizer.lr_schedule", steps_per_epoch=10, variables={"peak": 0.1}
+    )
+
+    assert list(config.schedules) == ["optimizer.lr_schedule"]
+    assert config.schedule.duration == 900
+    assert config.schedule(50) == 0.1
+    assert config.steps_per_epoch == 10
+
+
+def test_load_key_indexes_lists(write_config):
+    from lrdsl._config import load_key
+
+    config = load_key(write_config(TRAINING_CONFIG), "stages.1.lr")
+
+    assert config.schedule(1) == 0.1
+
+
+def test_load_key_ignores_other_keys(write_config):
+    from lrdsl._config import load_key
+
+    # `model` is not an lrdsl key, and the file has no schedule: key.
+    config = load_key(write_config(TRAINING_CONFIG), "stages.0.lr")
+
+    assert config.schedule(0) == 0.1
+
+
+def test_load_key_error_position(write_config):
+    from lrdsl._config import load_key
+
+    path = write_config(TRAINING_CONFIG)
+
+    with pytest.raises(LrdslError) as caught:
+        load_key(path, "optimizer.lr_schedule", variables={"peak": 0.1})
+
+    assert (caught.value.line, caught.value.column) == (5, 12)
+    assert caught.value.message == "5ep needs steps_per_epoch, which was not given"
+
+
+@pytest.mark.parametrize(
+    "key, message, position, hint",
+    [
+        pytest.param(
+            "optimizer.lr_shedule",
+            "key path: optimizer has no key 'lr_shedule'",
+            (2, 1),
+            "did you mean 'lr_schedule'?",
+            id="missing-key",
+        ),
+        pytest.param(
+            "optimiser",
+            "key path: the root has no key 'optimiser'",
+            None,
+            "did you mean 'optimizer'?",
+            id="missing-first-key",
+        ),
+        pytest.param(
+            "optimizer.name.kind",
+            "key path: optimizer.name is the string 'sgd', so it has no key 'kind'",
+            (3, 9),
+            None,
+            id="scalar-parent",
+        ),
+        pytest.param(
+            "stages.5.lr",
+            "key path: index 5 is out of range, stages is a list of 2 items",
+            (7, 1),
+            None,
+            id="index-out-of-range",
+        ),
+        pytest.param(
+            "optimizer",
+            "optimizer must be schedule text, got a mapping",
+            (2, 1),
+            "point the key path at the schedule string itself",
+            id="mapping-value",
+        ),
+    ],
+)
+def test_load_key_errors(write_config, key, message, position, hint):
+    from lrdsl._config import load_key
+
+    path = write_config(TRAINING_CONFIG)
+
+    with pytest.raises(ConfigError) as caught:
+        load_key(path, key)
+
+    assert caught.value.message == message
+    if position is None:
+        assert caught.value.line is None
+    else:
+        assert (caught.value.line, caught.value.column) == position
+    assert caught.value.hint == hint
+    assert caught.value.filename == str(path)
+
+
+def test_load_keeps_expect_node_positions(write_config):
+    path = write_config("schedule: '0.1'\nexpect:\n  max: 0.1\n")
+
+    config = lrdsl.load(path)
+
+    node = config._origin.expect_node
+    assert (node.start_mark.line + 1, node.start_mark.column + 1) == (3, 3)
+    assert config._origin.named is False
