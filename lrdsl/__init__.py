@@ -7,7 +7,6 @@
 """
 
 from ._api import compile
-from ._config import Config, load
 from ._schedule import Schedule
 from .errors import (
     ArgumentError,
@@ -23,6 +22,16 @@ from .errors import (
 from .schedules.lars import lars_momentum_update
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Configs load yaml, so they are imported on first use, not with lrdsl.
+    if name in ("Config", "load"):
+        from . import _config
+
+        return getattr(_config, name)
+    raise AttributeError(f"module 'lrdsl' has no attribute {name!r}")
+
 
 __all__ = [
     "ArgumentError",

@@ -11,7 +11,6 @@ from typing import Any
 from . import schedules as _schedules  # noqa: F401  (registers the library)
 from ._resolve import MAX_STEP, Context, Resolver
 from ._schedule import Schedule
-from ._syntax import parse
 from .errors import ArgumentError, LrdslError, Source
 
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -65,6 +64,9 @@ def compile(
             value = getattr(context, name)
             if value is not None:
                 context.variables.setdefault(name, value)
+        # The parser loads lark, so it is imported on the first compile.
+        from ._syntax import parse
+
         tree = parse(text)
         resolver = Resolver(context)
         root = resolver.schedule(tree)

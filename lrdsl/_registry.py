@@ -17,10 +17,22 @@ checked arguments, and it must use only ``xp`` functions and operators so
 that one definition serves the vector and the scalar evaluators. The
 parameter list gives names, positional order, defaults, kinds and rules;
 the resolver, the docs and the error messages all read it.
+
+A schedule may also declare kernels, optional faster implementations that
+must give bit-identical values (``tests/test_performance_paths.py`` compares
+them). The formula stays the definition, and evaluators other than the two
+below ignore kernels:
+
+* :func:`vector_kernel_for`: ``kernel(s, out, <params>)`` writes the values
+  at the int64 steps ``s`` into the float64 array ``out`` of the same shape,
+  with in-place numpy operations. The numpy vector path uses it.
+* :func:`scalar_kernel_for`: ``kernel(s, <params>)`` returns the value at
+  the int step ``s`` as a float, in plain Python. The scalar path uses it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import inspect
 from collections.abc import Callable, Sequence
@@ -135,6 +147,9 @@ class ScheduleSpec:
     node: Callable[..., Any] | None = None
     paddle_name: str | None = None
     doc: str = field(default="", repr=False)
+    # Optional faster implementations (see the module doc).
+    vector_kernel: Callable[..., None] | None = field(default=None, repr=False)
+    scalar_kernel: Callable[..., float] | None = field(default=None, repr=False)
 
     def signature(self) -> str:
         """Return the call signature as users write it."""
@@ -202,6 +217,45 @@ def schedule(
             doc=inspect.getdoc(formula) or "",
         )
         return formula
+
+    return register
+
+
+def vector_kernel_for(name: str) -> Callable[[Callable], Callable]:
+    """Declare the decorated function as the numpy kernel of schedule ``name``.
+
+    The kernel takes ``(s, out, <params in declared order>)`` and writes into
+    ``out`` the values that the formula returns at ``s``. Declare it after
+    the schedule.
+    """
+    return _kernel_for(name, "vector_kernel", skipped=2)
+
+
+def scalar_kernel_for(name: str) -> Callable[[Callable], Callable]:
+    """Declare the decorated function as the scalar kernel of schedule ``name``.
+
+    The kernel takes ``(s, <params in declared order>)`` and returns the float
+    that the formula returns at the int step ``s``. Declare it after the
+    schedule.
+    """
+    return _kernel_for(name, "scalar_kernel", skipped=1)
+
+
+def _kernel_for(name: str, field_name: str, skipped: int) -> Callable:
+    def register(kernel: Callable) -> Callable:
+        spec = REGISTRY.get(name)
+        if spec is None:
+            raise RuntimeError(f"{field_name}: no schedule named {name!r}")
+        if getattr(spec, field_name) is not None:
+            raise RuntimeError(f"schedule {name!r} has two {field_name}s")
+        declared = [param.name for param in spec.params]
+        accepted = list(inspect.signature(kernel).parameters)[skipped:]
+        if spec.node is not None or declared != accepted:
+            raise RuntimeError(
+                f"{name}: {field_name} takes {accepted}, params declare {declared}"
+            )
+        REGISTRY[name] = dataclasses.replace(spec, **{field_name: kernel})
+        return kernel
 
     return register
 

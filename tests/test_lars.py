@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import lrdsl
-from lrdsl._registry import REGISTRY
 from lrdsl import lars_momentum_update
+from lrdsl._registry import REGISTRY
 
 VECTORS = json.loads(
     (Path(__file__).parent / "data" / "paddle_vectors.json").read_text()

@@ -8,11 +8,10 @@ per-layer rate, broadcast over steps × layers.
 
 :func:`lars_momentum_update` is a numpy reference of one step of Paddle's
 ``LarsMomentumOptimizer``, for checking an optimizer against lrdsl's rates.
+numpy is imported inside the functions, so importing lrdsl does not load it.
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from .. import _evaluate as ev
 from .._registry import Rule, real, sched, schedule
@@ -26,6 +25,8 @@ def lars_ratio(param_norm, grad_norm, coeff, weight_decay, epsilon):
     ``epsilon >= 0`` the denominator is positive wherever the ratio is used,
     so finite norms never give NaN.
     """
+    import numpy as np
+
     param_norm = np.asarray(param_norm, dtype=np.float64)
     grad_norm = np.asarray(grad_norm, dtype=np.float64)
     if weight_decay <= 0:
@@ -43,6 +44,8 @@ def append_lars_ratio(param_norm, grad_norm, weight_decay):
     There is no guard, as in Paddle: both norms 0 give NaN, and ``‖g‖ = 0``
     with ``weight_decay = 0`` gives ``inf``.
     """
+    import numpy as np
+
     param_norm = np.asarray(param_norm, dtype=np.float64)
     grad_norm = np.asarray(grad_norm, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -194,6 +197,8 @@ def lars_momentum_update(
     >>> np.round(w, 6).tolist()
     [2.9975, 3.995833]
     """
+    import numpy as np
+
     param = np.asarray(param, dtype=np.float64)
     grad = rescale_grad * np.asarray(grad, dtype=np.float64)
     velocity = np.asarray(velocity, dtype=np.float64)

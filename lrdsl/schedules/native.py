@@ -11,8 +11,11 @@ fractional exponents and would flip the sign of the rate at each decay.
 
 from __future__ import annotations
 
+import bisect
+import math
 from itertools import pairwise
 
+from .._ops import as_array
 from .._registry import (
     Rule,
     boolean,
@@ -20,9 +23,11 @@ from .._registry import (
     positive,
     real,
     real_list,
+    scalar_kernel_for,
     schedule,
     steps,
     steps_list,
+    vector_kernel_for,
 )
 
 
@@ -40,6 +45,34 @@ def _ramp(xp, s, steps, start, end):
 def _hold(xp, s, value):
     """Return ``value`` at every step, shaped like ``s``."""
     return xp.to_float(s) * 0.0 + value
+
+
+# The kernels below repeat the formulas' operations in the same order, in
+# place in ``out`` (vector) or on Python numbers (scalar), so their values are
+# bit-identical to the formulas'.
+
+
+def _ramp_into(s, out, steps, start, end):
+    import numpy as np
+
+    if steps == 0:
+        out.fill(end)
+        return
+    np.minimum(s, steps, out=out)
+    out /= steps
+    out *= end - start
+    out += start
+    np.clip(out, min(start, end), max(start, end), out=out)
+    np.copyto(out, end, where=s >= steps)
+
+
+def _ramp_at(s, steps, start, end):
+    if steps == 0:
+        return float(s) * 0.0 + end
+    if s >= steps:
+        return end
+    value = start + (end - start) * (s / steps)
+    return min(max(value, min(start, end)), max(start, end))
 
 
 def _strictly_increasing(values) -> bool:
@@ -80,6 +113,16 @@ def warmup(xp, s, steps, peak, start):
     return _ramp(xp, s, steps, start, peak)
 
 
+@vector_kernel_for("warmup")
+def _warmup_into(s, out, steps, peak, start):
+    _ramp_into(s, out, steps, start, peak)
+
+
+@scalar_kernel_for("warmup")
+def _warmup_at(s, steps, peak, start):
+    return _ramp_at(s, steps, start, peak)
+
+
 @schedule(
     family="native",
     params=[real("init"), real("end"), steps("steps")],
@@ -110,6 +153,16 @@ def linear(xp, s, init, end, steps):
     if steps == 0:
         return _hold(xp, s, end)
     return _ramp(xp, s, steps, init, end)
+
+
+@vector_kernel_for("linear")
+def _linear_into(s, out, init, end, steps):
+    _ramp_into(s, out, steps, init, end)
+
+
+@scalar_kernel_for("linear")
+def _linear_at(s, init, end, steps):
+    return _ramp_at(s, steps, init, end)
 
 
 @schedule(
@@ -145,6 +198,33 @@ def cosine(xp, s, init, steps, end):
         return _hold(xp, s, end)
     weight = (1 + xp.cos(xp.pi * (xp.minimum(s, steps) / steps))) / 2
     return xp.where(s >= steps, end, end + (init - end) * weight)
+
+
+@vector_kernel_for("cosine")
+def _cosine_into(s, out, init, steps, end):
+    import numpy as np
+
+    if steps == 0:
+        out.fill(end)
+        return
+    np.minimum(s, steps, out=out)
+    out /= steps
+    out *= np.pi
+    np.cos(out, out=out)
+    out += 1
+    out /= 2
+    out *= init - end
+    out += end
+    np.copyto(out, end, where=s >= steps)
+
+
+@scalar_kernel_for("cosine")
+def _cosine_at(s, init, steps, end):
+    if steps == 0:
+        return float(s) * 0.0 + end
+    if s >= steps:
+        return end
+    return end + (init - end) * ((1 + math.cos(math.pi * (s / steps))) / 2)
 
 
 @schedule(
@@ -351,6 +431,19 @@ def piecewise(xp, s, boundaries, values):
     """
     index = xp.searchsorted(boundaries, s, side="right")
     return xp.take(values, index)
+
+
+@vector_kernel_for("piecewise")
+def _piecewise_into(s, out, boundaries, values):
+    import numpy as np
+
+    index = np.searchsorted(as_array(boundaries, np.int64), s, side="right")
+    np.take(as_array(values, np.float64), index, out=out)
+
+
+@scalar_kernel_for("piecewise")
+def _piecewise_at(s, boundaries, values):
+    return float(values[bisect.bisect_right(boundaries, s)])
 
 
 @schedule(

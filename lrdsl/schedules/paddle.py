@@ -16,6 +16,7 @@ from __future__ import annotations
 from itertools import accumulate, pairwise
 
 from .. import _evaluate as ev
+from .._ops import ArrayTuple
 from .._registry import (
     Advice,
     Rule,
@@ -33,6 +34,21 @@ from .._registry import (
 def _hold(xp, s, value):
     """Return ``value`` at every step, shaped like ``s``."""
     return xp.to_float(s) * 0.0 + value
+
+
+def _running_max(boundaries):
+    """Return the running maxima of ``boundaries``, once per compiled schedule.
+
+    The vector path calls a formula once per block of steps, and this pass
+    over the list would otherwise be repeated for each block.
+    """
+    if isinstance(boundaries, ArrayTuple):
+        return boundaries.derived("running_max", _running_max_of)
+    return _running_max_of(boundaries)
+
+
+def _running_max_of(boundaries):
+    return tuple(accumulate(boundaries, max))
 
 
 def _progress(xp, s, decay_steps, staircase):
@@ -322,7 +338,7 @@ def piecewise_decay(xp, s, boundaries, values):
     # The first i with s < boundaries[i] is the first i with
     # s < max(boundaries[:i + 1]). Those running maxima never decrease, so a
     # sorted search finds it.
-    running_max = tuple(accumulate(boundaries, max))
+    running_max = _running_max(boundaries)
     index = xp.searchsorted(running_max, s, side="right")
     return xp.take(values, index)
 
