@@ -1,3 +1,3 @@
 """The schedule library: importing this package registers every schedule."""
 
-from . import combinators, lars, native, paddle, paddle2  # noqa: F401
+from . import combinators, cycles, lars, native, paddle, paddle2  # noqa: F401
