@@ -134,17 +134,38 @@ MISTAKES: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     (
         "missing ',' between arguments or list items",
         "separate arguments and list items with ','",
-        ("f(a b)", "f(1 2)", "[1 2]", "f(a, b c)", "[1, 2 3]", "f(a=1 b=2)"),
+        (
+            "f(a b)",
+            "f(1 2)",
+            "[1 2]",
+            "f(a, b c)",
+            "[1, 2 3]",
+            "f(a=1 b=2)",
+            "f(a >> b c)",
+        ),
     ),
     (
         "an operator is missing its right operand",
         None,
-        ("1 +", "a >>", "a *", "a for", "a -", "a /", "f(a +)", "[a >>]"),
+        (
+            "1 +",
+            "a >>",
+            "a *",
+            "a for",
+            "a -",
+            "a /",
+            "f(a +)",
+            "[a >>]",
+            "a >> b +",
+            "a >> b >>",
+            "a >> b for",
+            "a >> b *",
+        ),
     ),
     (
         "two expressions with no operator between them",
         "join schedules with '>>' to run one after the other",
-        ("f(1) g(2)", "1 2", "a b", "f(1) 2", "[1] [2]", "(a) (b)"),
+        ("f(1) g(2)", "1 2", "a b", "f(1) 2", "[1] [2]", "(a) (b)", "a >> b c"),
     ),
     (
         "a keyword argument is missing its value",
@@ -214,7 +235,7 @@ def _syntax_error(
             for name in getattr(error, "expected", ())
         }
     )
-    message = f"unexpected {got}"
+    message = "unexpected end of the text" if at_end else f"unexpected {got}"
     if expected:
         message += "; expected " + ", ".join(expected)
     return LrdslSyntaxError(message, span=span)
@@ -327,11 +348,27 @@ class _Builder(Transformer_NonRecursive):
         self._text = text
         self._depth: dict[int, int] = {}
 
+    # lark already tracks lines and columns, so spans need no rescanning.
+
     def _span(self, meta) -> Span:
-        return Span.at(self._text, meta.start_pos, meta.end_pos)
+        return Span(
+            meta.start_pos,
+            meta.end_pos,
+            meta.line,
+            meta.column,
+            meta.end_line,
+            meta.end_column,
+        )
 
     def _token_span(self, token: lark.Token) -> Span:
-        return Span.at(self._text, token.start_pos, token.end_pos)
+        return Span(
+            token.start_pos,
+            token.end_pos,
+            token.line,
+            token.column,
+            token.end_line,
+            token.end_column,
+        )
 
     def _node(self, node: ast.Node, *children: ast.Node) -> ast.Node:
         depth = 1 + max(
