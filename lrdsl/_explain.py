@@ -58,7 +58,20 @@ def _text(schedule: Schedule, node: ev.Evaluator) -> str:
     span = node.span
     if span is None:
         return "?"
-    return " ".join(schedule.text[span.start : span.end].split())
+    lines = schedule.text[span.start : span.end].split("\n")
+    # Comments in multi-line configs would run into the next line's code.
+    code = " ".join(_without_comment(line) for line in lines)
+    return " ".join(code.split())
+
+
+def _without_comment(line: str) -> str:
+    in_string = False
+    for index, char in enumerate(line):
+        if char == '"':
+            in_string = not in_string
+        elif char == "#" and not in_string:
+            return line[:index]
+    return line
 
 
 def format_segments(schedule: Schedule) -> str:

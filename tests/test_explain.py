@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import lrdsl
+from lrdsl._explain import segments
+
 THREE_SEGMENTS = "warmup(500, 0.01) >> constant(0.1) for 1000 >> cosine(0.1, 2000)"
 
 
@@ -157,3 +160,13 @@ def test_error_rendering(run_cli):
         "                    ^^^^^\n"
         "hint: did you mean 'cosine'?\n"
     )
+
+
+def test_explain_drops_comments_from_segment_text():
+    schedule = lrdsl.compile('warmup(4, 1.0)  # ramp "#"\n>> cosine(1.0, 8)  # decay')
+    texts = [segment.text for segment in segments(schedule)]
+    assert texts == [
+        "warmup(4, 1.0) >> cosine(1.0, 8)",
+        "warmup(4, 1.0)",
+        "cosine(1.0, 8)",
+    ]
