@@ -279,6 +279,21 @@ def polynomial_decay(
     return (learning_rate - end) * xp.power(remaining, power) + end
 
 
+# Paddle accepts these piecewise boundaries; the 2.x PiecewiseDecay shares them.
+UNSORTED_BOUNDARIES = Advice(
+    "boundaries are not sorted in increasing order; Paddle returns "
+    "values[i] for the first i, in list order, with step < "
+    "boundaries[i], and so does lrdsl",
+    lambda p, context: any(a >= b for a, b in pairwise(p["boundaries"])),
+    "boundaries",
+)
+BOUNDARY_AT_ZERO = Advice(
+    "a boundary at step 0 means values[0] is never used",
+    lambda p, context: bool(p["boundaries"]) and p["boundaries"][0] == 0,
+    "boundaries",
+)
+
+
 @schedule(
     family="paddle",
     params=[steps_list("boundaries"), real_list("values")],
@@ -289,20 +304,7 @@ def polynomial_decay(
             "values",
         )
     ],
-    advice=[
-        Advice(
-            "boundaries are not sorted in increasing order; Paddle returns "
-            "values[i] for the first i, in list order, with step < "
-            "boundaries[i], and so does lrdsl",
-            lambda p, context: any(a >= b for a, b in pairwise(p["boundaries"])),
-            "boundaries",
-        ),
-        Advice(
-            "a boundary at step 0 means values[0] is never used",
-            lambda p, context: bool(p["boundaries"]) and p["boundaries"][0] == 0,
-            "boundaries",
-        ),
-    ],
+    advice=[UNSORTED_BOUNDARIES, BOUNDARY_AT_ZERO],
 )
 def piecewise_decay(xp, s, boundaries, values):
     """Hold the value of the first boundary, in list order, that ``s`` is below.

@@ -42,7 +42,12 @@ from .._registry import (
     steps_list,
 )
 from .._resolve import MAX_STEP
-from .paddle import piecewise_decay, polynomial_decay
+from .paddle import (
+    BOUNDARY_AT_ZERO,
+    UNSORTED_BOUNDARIES,
+    piecewise_decay,
+    polynomial_decay,
+)
 
 FAMILY = "paddle2"
 
@@ -263,18 +268,8 @@ def PolynomialDecay(xp, s, learning_rate, decay_steps, end_lr, power, cycle):
         ),
     ],
     advice=[
-        Advice(
-            "boundaries are not sorted in increasing order; Paddle returns "
-            "values[i] for the first i, in list order, with step < "
-            "boundaries[i], and so does lrdsl",
-            lambda p, context: any(a >= b for a, b in pairwise(p["boundaries"])),
-            "boundaries",
-        ),
-        Advice(
-            "a boundary at step 0 means values[0] is never used",
-            lambda p, context: p["boundaries"][0] == 0,
-            "boundaries",
-        ),
+        UNSORTED_BOUNDARIES,
+        BOUNDARY_AT_ZERO,
         Advice(
             "values has more than len(boundaries) + 1 items; past the last "
             "boundary Paddle uses values[-1], so the items between "
