@@ -117,6 +117,11 @@ def _variable_value(name: str, value: Any) -> Any:
     if isinstance(value, (bool, str)):
         return value
     if isinstance(value, numbers.Integral):
+        if abs(int(value)) > 10**308:
+            raise ArgumentError(
+                f"variable {name!r} is an integer of more than 308 digits; "
+                "expected a number a float64 can hold"
+            )
         return int(value)
     if isinstance(value, numbers.Real):
         if not math.isfinite(value):

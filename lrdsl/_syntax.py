@@ -395,6 +395,7 @@ class _Builder(Transformer_NonRecursive):
 
     def quantity(self, children):
         (token,) = children
+        _check_number_length(token, self._text)
         text = str(token)
         split = _unit_start(text)
         return self._node(
@@ -523,7 +524,21 @@ def _unit_start(text: str) -> int:
     return index
 
 
+# No float64 needs more digits than this, and Python refuses to convert
+# integers of more than 4300 digits.
+MAX_NUMBER_CHARS = 400
+
+
+def _check_number_length(token: lark.Token, text: str) -> None:
+    if len(token) > MAX_NUMBER_CHARS:
+        raise LrdslSyntaxError(
+            f"number of {len(token)} characters; the limit is {MAX_NUMBER_CHARS}",
+            span=Span.at(text, token.start_pos, token.end_pos),
+        )
+
+
 def _number_value(token: lark.Token, text: str) -> int | float:
+    _check_number_length(token, text)
     literal = str(token)
     if literal.isdigit():
         return int(literal)
