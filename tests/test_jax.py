@@ -27,6 +27,11 @@ TEXTS = [
     "cosine_decay(0.1, 3, 4) + linear_lr_warmup(piecewise_decay([9], [1, 2]), 5, 0, 1)",
     "lars(warmup(5, 0.1) >> 0.1, coeff=0.01)",
     "append_LARS(0.1, 0.001)",
+    'one_cycle(0.1, 150, three_phase=true) + cyclic(0.01, 0.1, 7, mode="triangular2")',
+    "repeat(cosine(0.1, 10, end=0.01), mult=2)",
+    "repeat(warmup(3, 0.1) >> cosine(0.1, 7), times=5)",
+    "NoamDecay(64, 10) + CosineAnnealingWarmRestarts(0.1, 5, T_mult=2)",
+    "LinearWarmup(PiecewiseDecay([30, 60], [0.1, 0.01, 0.001]), 10, 0.0, 0.1)",
 ]
 
 

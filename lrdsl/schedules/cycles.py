@@ -324,6 +324,20 @@ class Repeat(ev.Evaluator):
         inner_ctx = dataclasses.replace(ctx, sorted=False)
         return self.inner.vector(time, glob, inner_ctx)
 
+    def jax(self, ops, local, glob, evaluate):
+        """Evaluate with jax.numpy for ``lrdsl.integrations.jax``."""
+        import jax.numpy as jnp
+
+        if not self.stretched:
+            time = local - (local // self.period) * self.period
+        else:
+            starts = jnp.asarray(self.starts)
+            index = jnp.searchsorted(starts, local, side="right") - 1
+            time = (local - starts[index]) / jnp.asarray(self.scales)[index]
+        if self.duration is not None:
+            time = jnp.where(local >= self.duration, self.period, time)
+        return evaluate(self.inner, time, glob)
+
     def scalar(self, local, glob):
         if self.duration is not None and local >= self.duration:
             return self.inner.scalar(self.period, glob)

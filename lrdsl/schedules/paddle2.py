@@ -377,6 +377,10 @@ class _Delayed(ev.Evaluator):
     def scalar(self, local, glob):
         return self.inner.scalar(max(local - self.delay, 0), glob)
 
+    def jax(self, ops, local, glob, evaluate):
+        """Evaluate with jax.numpy for ``lrdsl.integrations.jax``."""
+        return evaluate(self.inner, ops.maximum(local - self.delay, 0), glob)
+
 
 def _linear_warmup_node(args, inner, duration, span):
     delayed = _Delayed(inner["learning_rate"], args["warmup_steps"])
