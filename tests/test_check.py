@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import lrdsl
-from lrdsl import _check
+from lrdsl import _check, _expect
 from lrdsl.errors import Span
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -312,24 +312,24 @@ class NanAtZero:
 )
 def test_nan_rate_fails_range_checks(kind, message):
     limit = 1.0 if kind == "max" else 0.0
-    expectation = _check.Expectation(
+    expectation = _expect.Expectation(
         kind, "schedule", Span.at("", 0), 1e-9, limit=limit, start=0, stop=5
     )
 
-    text, _ = _check._verify(NanAtZero(), expectation)
+    text, _ = _expect._verify(NanAtZero(), expectation)
 
     assert text.startswith(message)
 
 
 def test_order_checks_span_chunks(monkeypatch):
     # A rise exactly where one chunk hands over to the next is still found.
-    monkeypatch.setattr(_check, "CHUNK_STEPS", 4)
+    monkeypatch.setattr(_expect, "CHUNK_STEPS", 4)
     schedule = lrdsl.compile("constant(0.1) for 8 >> 0.2")
-    expectation = _check.Expectation(
+    expectation = _expect.Expectation(
         "decreasing", "schedule", Span.at("", 0), 1e-9, start=0, stop=12
     )
 
-    text, _ = _check._verify(schedule, expectation)
+    text, _ = _expect._verify(schedule, expectation)
 
     assert text.endswith("but it rises from 0.1 to 0.2 at step 8")
 
