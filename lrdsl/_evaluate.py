@@ -50,7 +50,7 @@ MAX_MASKED_SEGMENTS = 8
 
 @dataclass
 class Context:
-    """What a vector evaluation knows besides the steps."""
+    """The inputs of a vector evaluation besides the steps."""
 
     # Steps are non-decreasing, so segments are contiguous slices.
     sorted: bool = False

@@ -49,6 +49,14 @@ def _scalar_exp(x: float) -> float:
         return math.inf
 
 
+def _scalar_log(x: float) -> float:
+    if x > 0:
+        return math.log(x)
+    if x == 0:
+        return -math.inf
+    return math.nan
+
+
 def _scalar_sqrt(x: float) -> float:
     return math.sqrt(x) if x >= 0 else math.nan
 
@@ -173,7 +181,7 @@ SCALAR = SimpleNamespace(
     ceil=math.ceil,
     cos=math.cos,
     exp=_scalar_exp,
-    log=lambda x: math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan),
+    log=_scalar_log,
     sqrt=_scalar_sqrt,
     power=_scalar_power,
     divide=_scalar_divide,

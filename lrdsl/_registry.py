@@ -43,7 +43,7 @@ REQUIRED: Any = inspect.Parameter.empty
 
 
 class Kind(enum.Enum):
-    """What an argument must be, and how the resolver converts it."""
+    """The kind of value an argument takes, which sets how it is converted."""
 
     STEPS = "a whole number of steps"
     COUNT = "a whole number"
@@ -70,7 +70,7 @@ class Advice:
     """A legal but suspicious case, reported as a warning when ``applies``.
 
     ``applies(p, context)`` receives the checked arguments and the resolver's
-    context (``steps_per_epoch``, ``total_steps``); ``text`` says what is
+    context (``steps_per_epoch``, ``total_steps``); ``text`` states what is
     suspicious and what lrdsl does about it.
     """
 

@@ -38,7 +38,7 @@ BUILTINS = ("min", "max")
 
 @dataclass
 class Context:
-    """What names and units mean while resolving one schedule."""
+    """The settings that give names and units their meaning in one schedule."""
 
     steps_per_epoch: int | None = None
     total_steps: int | None = None

@@ -102,7 +102,7 @@ def _only_comments(text: str) -> bool:
 
 
 def _check_nesting(text: str) -> None:
-    """Reject bracket nesting deeper than MAX_DEPTH before lark sees it."""
+    """Reject bracket nesting deeper than MAX_DEPTH before lark parses the text."""
     depth = 0
     in_string = in_comment = False
     for offset, char in enumerate(text):
@@ -187,26 +187,26 @@ def _syntax_error(
 ) -> LrdslSyntaxError:
     if isinstance(error, lark.exceptions.UnexpectedCharacters):
         return _unexpected_character(text, error.pos_in_stream)
+
     token = getattr(error, "token", None)
     at_end = token is None or token.type == "$END"
     offset = len(text.rstrip()) if at_end else token.start_pos
     width = 0 if at_end else len(token.value)
     span = Span.at(text, offset, offset + width)
     got = "the end of the text" if at_end else repr(token.value)
+
     unclosed = _open_brackets(text, offset)
     if unclosed and (at_end or token.value in ")]"):
         opener, opened_at = unclosed[-1]
         closer = _CLOSERS[opener[-1]]
         if at_end or token.value != closer:
-            line, column = (
-                Span.at(text, opened_at).line,
-                Span.at(text, opened_at).column,
-            )
+            opened = Span.at(text, opened_at)
             return LrdslSyntaxError(
                 f"expected {closer!r} to close {opener!r} opened at "
-                f"{line}:{column}, got {got}",
+                f"{opened.line}:{opened.column}, got {got}",
                 span=span,
             )
+
     if not at_end and token.value == "*" and text[offset - 1 : offset] == "*":
         return LrdslSyntaxError(
             "'**' is not an operator: lrdsl has no power operator",
@@ -225,10 +225,12 @@ def _syntax_error(
             span=span,
             hint="bind variables with variables={...}, or vars: in a config",
         )
+
     label = _match_mistake(error)
     if label is not None:
         message, hint = label
         return LrdslSyntaxError(f"{message}, got {got}", span=span, hint=hint)
+
     expected = sorted(
         {
             _TERMINAL_NAMES.get(name, repr(name))

@@ -96,7 +96,7 @@ class Located:
       message: what went wrong, without position or excerpt.
       span: the part of the schedule text at fault, or ``None``.
       hint: a suggested fix, or ``None``.
-      filename: the file that holds the schedule text, or ``None``.
+      filename: the file that contains the schedule text, or ``None``.
       line, column, end_line, end_column: 1-based position of the span in
         that file (or in the text when there is no file), or ``None``.
     """
@@ -173,10 +173,7 @@ class Located:
         else:
             width = max(1, len(text) - start)
         # One printable character per source character keeps the caret aligned.
-        shown = "".join(
-            char if char.isprintable() else " " if char == "\t" else "?"
-            for char in text
-        )
+        shown = "".join(_printable(char) for char in text)
         return f"  {shown}\n  {' ' * start}{'^' * width}"
 
     def __str__(self) -> str:
@@ -188,6 +185,14 @@ class Located:
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)
+
+
+def _printable(char: str) -> str:
+    if char.isprintable():
+        return char
+    if char == "\t":
+        return " "
+    return "?"
 
 
 class LrdslError(Located, Exception):

@@ -48,7 +48,7 @@ def global_(xp, s, x):
         global(x)(s) = x(g)
 
     where ``g`` is the step counted from the start of training. Inside
-    ``a >> b``, ``b`` sees ``s - d(a)``; ``global(b)`` sees ``g``, as the
+    ``a >> b``, ``b`` reads ``s - d(a)``; ``global(b)`` reads ``g``, as the
     milestones of Paddle and PyTorch schedulers do.
 
     Duration: that of ``x``.
