@@ -33,6 +33,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'lrdsl' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
 __all__ = [
     "ArgumentError",
     "Config",

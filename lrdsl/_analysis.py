@@ -3,7 +3,8 @@
 Compile-time warnings (``Schedule.warnings``) look at arguments. These look
 at values, for ``lrdsl check``:
 
-* a rate that goes negative somewhere in ``[0, horizon)``;
+* a rate that goes negative, or is infinite or NaN, somewhere in
+  ``[0, horizon)``;
 * a jump of more than 10x (up or down) where one ``>>`` segment hands over
   to the next.
 """
@@ -15,6 +16,7 @@ import math
 import numpy as np
 
 from . import _evaluate as ev
+from ._explain import same_clock_chain
 from ._schedule import Schedule
 from .errors import LrdslWarning, Source
 
@@ -52,21 +54,44 @@ def analyze(schedule: Schedule, horizon: int | None = None) -> list[LrdslWarning
 
 
 def _negative(schedule: Schedule, horizon: int) -> list[LrdslWarning]:
+    """Report the first non-finite and the first negative rate, if any."""
+    nonfinite = negative = None
     for low in range(0, horizon, CHUNK_STEPS):
         steps = np.arange(low, min(horizon, low + CHUNK_STEPS), dtype=np.int64)
         values = schedule(steps)
-        negative = np.flatnonzero(values < 0)
-        if negative.size:
-            step = int(steps[negative[0]])
-            return [
-                LrdslWarning(
-                    f"the learning rate goes negative: {values[negative[0]]:.6g} "
-                    f"at step {step}",
-                    span=schedule._root.span,
-                    hint="clip it with max(..., 0) or check the signs",
-                )
-            ]
-    return []
+        if nonfinite is None:
+            bad = np.flatnonzero(~np.isfinite(values))
+            if bad.size:
+                nonfinite = (int(steps[bad[0]]), float(values[bad[0]]))
+        if negative is None:
+            below = np.flatnonzero(values < 0)
+            if below.size:
+                negative = (int(steps[below[0]]), float(values[below[0]]))
+        if nonfinite is not None and negative is not None:
+            break
+
+    found = []
+    span = schedule._root.span
+    if nonfinite is not None:
+        step, value = nonfinite
+        found.append(
+            LrdslWarning(
+                f"the learning rate is {value} at step {step}",
+                span=span,
+                hint="check for a division by a schedule that reaches 0, "
+                "or a decay factor that overflows",
+            )
+        )
+    if negative is not None:
+        step, value = negative
+        found.append(
+            LrdslWarning(
+                f"the learning rate goes negative: {value:.6g} at step {step}",
+                span=span,
+                hint="clip it with max(..., 0) or check the signs",
+            )
+        )
+    return found
 
 
 def _jumps(schedule: Schedule, horizon: int) -> list[LrdslWarning]:
@@ -84,7 +109,7 @@ def _jumps(schedule: Schedule, horizon: int) -> list[LrdslWarning]:
         if factor > JUMP_FACTOR * (1 + 1e-9):
             found.append(
                 LrdslWarning(
-                    f"the learning rate jumps {factor:.3g}x, from {old:.6g} to "
+                    f"the learning rate jumps {factor:.4g}x, from {old:.6g} to "
                     f"{new:.6g}, at step {boundary} where this segment starts",
                     span=after.span,
                     hint="check that the segments meet, for example that a "
@@ -97,14 +122,14 @@ def _jumps(schedule: Schedule, horizon: int) -> list[LrdslWarning]:
 def _boundaries(node: ev.Evaluator, offset: int):
     """Yield (global step, previous part, part) for every ``>>`` hand-over.
 
-    Only chains at the top, or nested in chains and ``for``, are on the
-    training clock; chains inside arithmetic or ``global`` are skipped.
+    Only chains at the top, or nested in chains, ``for`` and ``lars``, are
+    on the training clock; chains inside arithmetic or ``global`` are
+    skipped.
     """
-    if isinstance(node, ev.WithDuration):
-        yield from _boundaries(node.inner, offset)
-    elif isinstance(node, ev.Sequence):
+    chain = same_clock_chain(node)
+    if chain is not None:
         previous = None
-        for start, part in zip(node.starts, node.parts, strict=True):
+        for start, part in zip(chain.starts, chain.parts, strict=True):
             if part.duration != 0:
                 yield offset + start, previous, part
                 previous = part

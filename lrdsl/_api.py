@@ -11,7 +11,7 @@ from typing import Any
 from . import schedules as _schedules  # noqa: F401  (registers the library)
 from ._resolve import MAX_STEP, Context, Resolver
 from ._schedule import Schedule
-from .errors import ArgumentError, LrdslError, Source
+from .errors import ArgumentError, LrdslError, Source, show
 
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -55,15 +55,12 @@ def compile(
     """
     source = source or Source(text if isinstance(text, str) else "")
     try:
+        checked = _variables(variables)
         context = Context(
-            steps_per_epoch=_step_count(steps_per_epoch, "steps_per_epoch"),
-            total_steps=_step_count(total_steps, "total_steps"),
-            variables=_variables(variables),
+            steps_per_epoch=_setting(steps_per_epoch, "steps_per_epoch", checked),
+            total_steps=_setting(total_steps, "total_steps", checked),
+            variables=checked,
         )
-        for name in ("steps_per_epoch", "total_steps"):
-            value = getattr(context, name)
-            if value is not None:
-                context.variables.setdefault(name, value)
         # The parser loads lark, so it is imported on the first compile.
         from ._syntax import parse
 
@@ -87,28 +84,57 @@ def compile(
     return schedule
 
 
+def _setting(value: Any, name: str, variables: dict[str, Any]) -> int | None:
+    """Check ``steps_per_epoch`` or ``total_steps`` and bind it as a variable.
+
+    A variable of the same name sets it too, since units read the setting; a
+    variable that disagrees with the setting is an error, not a silent pick.
+    """
+    setting = _step_count(value, name)
+    if name not in variables:
+        if setting is not None:
+            variables[name] = setting
+        return setting
+    bound = _step_count(variables[name], f"variable {name}")
+    if setting is not None and bound != setting:
+        raise ArgumentError(
+            f"variable {name}={bound} disagrees with {name}={setting}",
+            hint=f"set {name} once: as the {name} setting or as a variable",
+        )
+    return bound
+
+
 def _step_count(value: Any, name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ArgumentError(f"{name} must be a whole number, got {value!r}")
+        raise ArgumentError(f"{name} must be a whole number, got {show(value)}")
     if isinstance(value, float) and not value.is_integer():
-        raise ArgumentError(f"{name} must be a whole number, got {value!r}")
+        raise ArgumentError(f"{name} must be a whole number, got {show(value)}")
     if not 0 < value <= MAX_STEP:
-        raise ArgumentError(f"{name}={value!r} is invalid; expected 0 < {name}")
+        raise ArgumentError(
+            f"{name}={show(value)} is invalid; expected 0 < {name} <= 2**62"
+        )
     return int(value)
 
 
 def _variables(variables: Mapping[str, Any] | None) -> dict[str, Any]:
+    if variables is None:
+        return {}
+    if not isinstance(variables, Mapping):
+        raise ArgumentError(
+            f"variables must be a mapping of names to values, got {show(variables)}"
+        )
     checked: dict[str, Any] = {}
-    for name, value in (variables or {}).items():
+    for name, value in variables.items():
         if (
             not isinstance(name, str)
             or not name
+            or not name.isascii()
             or name[0].isdigit()
             or (set(name) - _NAME_CHARS)
         ):
-            raise ArgumentError(f"invalid variable name {name!r}")
+            raise ArgumentError(f"invalid variable name {show(name)}")
         checked[name] = _variable_value(name, value)
     return checked
 
@@ -126,12 +152,24 @@ def _variable_value(name: str, value: Any) -> Any:
     if isinstance(value, numbers.Real):
         if not math.isfinite(value):
             raise ArgumentError(
-                f"variable {name!r} = {value!r} is invalid; expected a finite number"
+                f"variable {name!r} = {show(value)} is invalid; expected a finite "
+                "number"
             )
         return float(value)
     if isinstance(value, (list, tuple)):
-        return [_variable_value(name, item) for item in value]
+        return [_list_item(name, item) for item in value]
     raise ArgumentError(
-        f"variable {name!r} = {value!r:.60} is invalid; expected a number, "
+        f"variable {name!r} = {show(value)} is invalid; expected a number, "
         "a bool, a string or a list of numbers"
     )
+
+
+def _list_item(name: str, item: Any) -> Any:
+    # Lists are flat (boundaries, values); a nested or recursive list is an
+    # error here, before anything walks it.
+    if isinstance(item, (list, tuple, Mapping)):
+        raise ArgumentError(
+            f"variable {name!r} contains a nested list {show(item)}; "
+            "lists of boundaries and values contain numbers only"
+        )
+    return _variable_value(name, item)

@@ -31,8 +31,8 @@ def segments(schedule: Schedule) -> list[Segment]:
     """Return the segments of ``schedule``, outermost chain first.
 
     A schedule without ``>>`` is one segment. Parts of a chain that are
-    chains themselves (``(a >> b) for 10 >> c`` is not one of them, because
-    ``for`` hides its inner chain) are listed after their parent, indented.
+    chains themselves, also inside ``x for N`` or ``lars(x)``, are listed
+    after their parent, indented.
     """
     found: list[Segment] = []
     _collect(schedule, schedule._root, 0, 0, found)
@@ -40,18 +40,40 @@ def segments(schedule: Schedule) -> list[Segment]:
 
 
 def _collect(
-    schedule: Schedule, node: ev.Evaluator, start: int, depth: int, found: list
+    schedule: Schedule,
+    node: ev.Evaluator,
+    start: int,
+    depth: int,
+    found: list,
+    limit: int | float = math.inf,
 ) -> None:
-    duration = math.inf if node.duration is None else node.duration
-    end = start + duration
+    # A part of a chain inside ``x for N`` ends where ``x for N`` ends.
+    own = math.inf if node.duration is None else node.duration
+    end = min(start + own, limit)
+    if start >= limit and own > 0:
+        return
+    duration = end - start
     first = schedule(start) if duration > 0 else None
     last = schedule(end - 1) if 0 < duration < math.inf else None
     found.append(
         Segment(start, end, duration, first, last, _text(schedule, node), depth)
     )
-    if isinstance(node, ev.Sequence):
-        for offset, part in zip(node.starts, node.parts, strict=True):
-            _collect(schedule, part, start + offset, depth + 1, found)
+    chain = same_clock_chain(node)
+    if chain is not None:
+        for offset, part in zip(chain.starts, chain.parts, strict=True):
+            _collect(schedule, part, start + offset, depth + 1, found, end)
+
+
+def same_clock_chain(node: ev.Evaluator) -> ev.Sequence | None:
+    """Return the ``>>`` chain that ``node`` runs on its own clock, if any.
+
+    ``x for N`` and ``lars(x)`` keep the clock of ``x``, so a chain inside
+    them starts where they start; ``global(...)`` and arithmetic do not
+    place a chain on the training clock.
+    """
+    while isinstance(node, (ev.WithDuration, ev.LayerScaling)):
+        node = node.inner
+    return node if isinstance(node, ev.Sequence) else None
 
 
 def _text(schedule: Schedule, node: ev.Evaluator) -> str:

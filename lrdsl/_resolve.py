@@ -24,11 +24,19 @@ from .errors import (
     SemanticError,
     UnitError,
     UnknownNameError,
+    show,
     suggest,
 )
 
 # Steps, durations and boundaries are exact in int64 up to this bound.
 MAX_STEP = 2**62
+
+# Exact folding keeps numerators and denominators below this many bits. A
+# value past it is far outside float64 (2**1100 is about 1e331).
+MAX_FRACTION_BITS = 1100
+# Decimal exponents past this make exact Fractions needlessly huge; such
+# literals are read as the nearest float64 instead (0.0 or infinity).
+MAX_EXACT_EXPONENT = 400
 
 UNITS = {"ep": "epochs, times steps_per_epoch", "%": "percent of total_steps"}
 
@@ -119,7 +127,7 @@ class Resolver:
         spec = REGISTRY.get(node.name)
         if spec is None:
             raise UnknownNameError(
-                f"unknown schedule {node.name!r}",
+                f"unknown schedule {show(node.name)}",
                 span=node.name_span,
                 hint=suggest(node.name, [*REGISTRY, *BUILTINS]),
             )
@@ -127,22 +135,26 @@ class Resolver:
 
     def _schedule_quantity(self, node: ast.Quantity) -> ev.Evaluator:
         raise UnitError(
-            f"{node} is a step count, but a schedule or a learning rate is "
-            "expected here",
+            f"{_shorten(str(node))} is a step count, but a schedule or a "
+            "learning rate is expected here",
             span=node.span,
             hint="units apply only to step-valued arguments such as durations",
         )
 
     def _schedule_string(self, node: ast.String) -> ev.Evaluator:
         raise ArgumentError(
-            f"expected a schedule, got the string {node}", span=node.span
+            f"expected a schedule, got the string {_shorten(str(node))}", span=node.span
         )
 
     def _schedule_bool(self, node: ast.Bool) -> ev.Evaluator:
-        raise ArgumentError(f"expected a schedule, got {node}", span=node.span)
+        raise ArgumentError(
+            f"expected a schedule, got {_shorten(str(node))}", span=node.span
+        )
 
     def _schedule_listexpr(self, node: ast.ListExpr) -> ev.Evaluator:
-        raise ArgumentError(f"expected a schedule, got the list {node}", span=node.span)
+        raise ArgumentError(
+            f"expected a schedule, got the list {_shorten(str(node))}", span=node.span
+        )
 
     def _extremum(self, node: ast.Call) -> ev.Evaluator:
         if node.keywords:
@@ -260,7 +272,7 @@ class Resolver:
             if isinstance(value, bool):
                 return value
         raise ArgumentError(
-            f"{where} must be true or false, got {node}", span=node.span
+            f"{where} must be true or false, got {_shorten(str(node))}", span=node.span
         )
 
     def choice(self, node: ast.Node, param: Param, where: str) -> str:
@@ -271,12 +283,13 @@ class Resolver:
             value = self.variable(node)
         if not isinstance(value, str):
             raise ArgumentError(
-                f"{where} must be a string, one of {_choices(param)}, got {node}",
+                f"{where} must be a string, one of {_choices(param)}, got "
+                f"{_shorten(str(node))}",
                 span=node.span,
             )
         if value not in param.choices:
             raise ArgumentError(
-                f"{where}={value!r} is invalid; expected one of {_choices(param)}",
+                f"{where}={show(value)} is invalid; expected one of {_choices(param)}",
                 span=node.span,
                 hint=suggest(value, param.choices),
             )
@@ -291,18 +304,19 @@ class Resolver:
                 # A bound list: each item is checked as if it were written here.
                 return tuple(_literal_node(item, node) for item in value)
         raise ArgumentError(
-            f"{where} must be a list such as [1, 2], got {node}", span=node.span
+            f"{where} must be a list such as [1, 2], got {_shorten(str(node))}",
+            span=node.span,
         )
 
     def fold(self, node: ast.Node, where: str, *, units: bool) -> Fraction:
         """Evaluate a constant numeric expression exactly."""
         if isinstance(node, ast.Number):
-            return Fraction(node.text)
+            return self._bounded(_exact(node.text), node, where)
         if isinstance(node, ast.Quantity):
             if not units:
                 raise UnitError(
                     f"{where} is not a step count, so it takes no unit "
-                    f"({node.unit!r} in {node})",
+                    f"({show(node.unit)} in {_shorten(str(node))})",
                     span=node.span,
                     hint=f"write the plain number {node.text}",
                 )
@@ -311,7 +325,8 @@ class Resolver:
             value = self.variable(node)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ArgumentError(
-                    f"{where} must be a number, but variable {node.id!r} is {value!r}",
+                    f"{where} must be a number, but variable {show(node.id)} is "
+                    f"{show(value)}",
                     span=node.span,
                 )
             return Fraction(value)
@@ -324,19 +339,39 @@ class Resolver:
                 raise ArgumentError(
                     "division by zero: the divisor is 0", span=node.right.span
                 )
-            return _FOLD[node.op](left, right)
+            return self._bounded(_FOLD[node.op](left, right), node, where)
         raise ArgumentError(
             f"{where} must be a number, got {_describe(node)}", span=node.span
         )
 
+    def _bounded(self, value: Fraction, node: ast.Node, where: str) -> Fraction:
+        """Keep exact arithmetic cheap: round values of huge precision to float.
+
+        Past MAX_FRACTION_BITS a value is far outside float64's range or
+        precision, so its float is what any schedule would use anyway.
+        """
+        limit = MAX_FRACTION_BITS
+        if (
+            value.numerator.bit_length() <= limit
+            and value.denominator.bit_length() <= limit
+        ):
+            return value
+        try:
+            return Fraction(float(value))
+        except OverflowError:
+            raise ArgumentError(
+                f"{where}: {_shorten(str(node))} is too large for a 64-bit float",
+                span=node.span,
+            ) from None
+
     def quantity(self, node: ast.Quantity, where: str) -> int:
         """Convert ``5ep`` or ``10%`` to steps, rounding down."""
-        number = Fraction(node.text)
+        number = self._bounded(_exact(node.text), node, where)
         if node.unit == "ep":
             per_epoch = self.context.steps_per_epoch
             if per_epoch is None:
                 raise UnitError(
-                    f"{node} needs steps_per_epoch, which was not given",
+                    f"{_shorten(str(node))} needs steps_per_epoch, which was not given",
                     span=node.span,
                     hint="set steps_per_epoch: a compile() argument, a config key "
                     "or --steps-per-epoch",
@@ -346,14 +381,14 @@ class Resolver:
             total = self.context.total_steps
             if total is None:
                 raise UnitError(
-                    f"{node} needs total_steps, which was not given",
+                    f"{_shorten(str(node))} needs total_steps, which was not given",
                     span=node.span,
                     hint="set total_steps: a compile() argument, a config key "
                     "or --total-steps",
                 )
             return math.floor(number * total / 100)
         raise UnitError(
-            f"unknown unit {node.unit!r} in {node}; units are 'ep' "
+            f"unknown unit {show(node.unit)} in {_shorten(str(node))}; units are 'ep' "
             "(epochs) and '%' (of total_steps)",
             span=node.span,
             hint=_unit_hint(node),
@@ -365,24 +400,39 @@ class Resolver:
             return variables[node.id]
         if node.id.lower() in ("nan", "inf", "infinity"):
             raise ArgumentError(
-                f"{node.id!r} is not a number in lrdsl: every value must be finite",
+                f"{show(node.id)} is not a number in lrdsl: every value must be finite",
                 span=node.span,
                 hint="for a schedule with no end, leave out its duration",
             )
         if node.id in REGISTRY or node.id in BUILTINS:
             raise ArgumentError(
-                f"{node.id!r} is a schedule; call it with its arguments",
+                f"{show(node.id)} is a schedule; call it with its arguments",
                 span=node.span,
                 hint=f"write {REGISTRY[node.id].signature()}"
                 if node.id in REGISTRY
                 else None,
             )
         raise UnknownNameError(
-            f"unknown variable {node.id!r}",
+            f"unknown variable {show(node.id)}",
             span=node.span,
             hint=suggest(node.id, variables)
             or "bind it with variables={...} or a config's vars:",
         )
+
+
+def _exact(text: str) -> Fraction:
+    """Return the exact value of a decimal literal such as ``1e-3``."""
+    _, _, exponent = text.lower().partition("e")
+    if exponent and abs(int(exponent)) > MAX_EXACT_EXPONENT:
+        value = float(text)
+        if math.isinf(value):
+            return Fraction(10) ** (MAX_FRACTION_BITS // 3 + 1)
+        return Fraction(value)
+    return Fraction(text)
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _unit_hint(node: ast.Quantity) -> str | None:
@@ -417,14 +467,14 @@ def _bind(spec: ScheduleSpec, node: ast.Call) -> dict[str, ast.Node]:
     for keyword in node.keywords:
         if keyword.name not in names:
             raise UnknownNameError(
-                f"{spec.name}() has no parameter {keyword.name!r}",
+                f"{spec.name}() has no parameter {show(keyword.name)}",
                 span=keyword.span,
                 hint=suggest(keyword.name, names)
                 or f"the signature is {spec.signature()}",
             )
         if keyword.name in bound:
             raise ArgumentError(
-                f"{spec.name}() got {keyword.name!r} twice",
+                f"{spec.name}() got {show(keyword.name)} twice",
                 span=keyword.span,
             )
         bound[keyword.name] = keyword.value
@@ -452,17 +502,17 @@ def _literal_node(value: Any, origin: ast.Name) -> ast.Node:
 
 def _describe(node: ast.Node) -> str:
     if isinstance(node, ast.Call):
-        return f"{node.name}(...)"
+        return f"{_shorten(node.name)}(...)"
     if isinstance(node, ast.ListExpr):
-        return f"the list {node}"
+        return f"the list {_shorten(str(node))}"
     if isinstance(node, ast.String):
-        return f"the string {node}"
+        return f"the string {_shorten(str(node))}"
     return repr(str(node)) if len(str(node)) < 40 else "the expression"
 
 
 def _show(value: Any) -> str:
     if isinstance(value, (tuple, list)):
-        return "[" + ", ".join(_show(item) for item in value) + "]"
+        return _shorten("[" + ", ".join(_show(item) for item in value[:20]) + "]")
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return str(value.numerator)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import _ast as ast
 from ._evaluate import Context, Evaluator
 from ._resolve import MAX_STEP
-from .errors import ArgumentError, LrdslWarning, StepError
+from .errors import ArgumentError, LrdslWarning, StepError, show
 
 if TYPE_CHECKING:
     import numpy as np
@@ -172,12 +172,13 @@ def _check_range(block: np.ndarray, low: Any, high: Any) -> None:
         bad = ~np.isfinite(block) | (block != np.floor(block))
         if bad.any():
             raise StepError(
-                f"invalid step {block[bad].flat[0].item()!r}: steps are whole numbers"
+                f"invalid step {show(block[bad].flat[0].item())}: steps are whole "
+                "numbers"
             )
     if low < 0 or high > MAX_STEP:
         bad_value = low if low < 0 else high
         raise StepError(
-            f"invalid step {bad_value.item()!r}: expected 0 <= step <= 2**62"
+            f"invalid step {show(bad_value.item())}: expected 0 <= step <= 2**62"
         )
 
 
@@ -186,7 +187,12 @@ def _scalar_step(step: Any) -> int | None:
     # A numpy value can only be passed once numpy has been imported.
     np = sys.modules.get("numpy")
     if isinstance(step, bool) or (np is not None and isinstance(step, np.bool_)):
-        raise StepError(f"invalid step {step!r}: a bool is not a step")
+        raise StepError(f"invalid step {show(step)}: a bool is not a step")
+    if np is not None and isinstance(step, (np.timedelta64, np.datetime64)):
+        raise StepError(
+            f"invalid step {show(step)}: a time is not a step",
+            hint="convert it to a whole number of steps first",
+        )
     # numpy's own types first: isinstance against the numbers ABCs is slow.
     if isinstance(step, int) or (np is not None and isinstance(step, np.integer)):
         value = int(step)
@@ -196,7 +202,7 @@ def _scalar_step(step: Any) -> int | None:
         value = float(step)
         if not math.isfinite(value) or value != math.floor(value):
             raise StepError(
-                f"invalid step {step!r}: steps are whole numbers",
+                f"invalid step {show(step)}: steps are whole numbers",
                 hint="pass an int, or a float with no fractional part",
             )
         value = int(value)
@@ -206,11 +212,11 @@ def _scalar_step(step: Any) -> int | None:
         return None
     else:
         raise StepError(
-            f"invalid step {step!r}: expected an int or an array of ints, "
+            f"invalid step {show(step)}: expected an int or an array of ints, "
             f"got {type(step).__name__}"
         )
     if not 0 <= value <= MAX_STEP:
-        raise StepError(f"invalid step {step!r}: expected 0 <= step <= 2**62")
+        raise StepError(f"invalid step {show(step)}: expected 0 <= step <= 2**62")
     return value
 
 
@@ -218,10 +224,17 @@ def _array_steps(step: Any) -> np.ndarray:
     """Convert to an array of integer or float steps; values are checked later."""
     import numpy as np
 
+    if isinstance(step, np.ma.MaskedArray) and np.ma.is_masked(step):
+        raise StepError(
+            "invalid steps: a masked array with masked steps",
+            hint="pass only the steps to evaluate, for example steps.compressed()",
+        )
     try:
         steps = np.asarray(step)
-    except (ValueError, TypeError) as error:
-        raise StepError(f"invalid steps {step!r:.80}: {error}") from None
+    except (ValueError, TypeError):
+        raise StepError(
+            f"invalid steps {show(step)}: expected a rectangular array of integers"
+        ) from None
     kind = steps.dtype.kind
     if kind == "b":
         raise StepError("invalid steps: an array of bools is not steps")
@@ -234,9 +247,17 @@ def _norms(value: Any, name: str) -> np.ndarray:
     import numpy as np
 
     try:
-        array = np.asarray(value, dtype=np.float64)
+        array = np.asarray(value)
     except (ValueError, TypeError):
-        raise ArgumentError(f"invalid {name} {value!r:.80}: expected numbers") from None
+        raise ArgumentError(f"invalid {name} {show(value)}: expected numbers") from None
+    if array.dtype.kind not in "iuf":
+        # Strings, bools, complex numbers and objects are not norms, even
+        # where numpy could convert them.
+        raise ArgumentError(
+            f"invalid {name} {show(value)}: expected real numbers, got dtype "
+            f"{array.dtype}"
+        )
+    array = array.astype(np.float64)
     if array.ndim > 1:
         raise ArgumentError(
             f"{name} must be a scalar or a 1-D array of per-layer norms, got "
@@ -245,6 +266,7 @@ def _norms(value: Any, name: str) -> np.ndarray:
     bad = ~np.isfinite(array) | (array < 0)
     if bad.any():
         raise ArgumentError(
-            f"invalid {name} {array[bad].flat[0].item()!r}: expected a finite norm >= 0"
+            f"invalid {name} {show(array[bad].flat[0].item())}: expected a finite "
+            "norm >= 0"
         )
     return array

@@ -12,6 +12,7 @@ a :class:`Span` and render the offending source line with a caret under it::
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -172,6 +173,8 @@ class Located:
             width = max(1, self.end_column - self.column)
         else:
             width = max(1, len(text) - start)
+        if len(text) > MAX_EXCERPT_CHARS:
+            text, start, width = _window(text, start, width)
         # One printable character per source character keeps the caret aligned.
         shown = "".join(_printable(char) for char in text)
         return f"  {shown}\n  {' ' * start}{'^' * width}"
@@ -185,6 +188,20 @@ class Located:
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)
+
+
+# Longer source lines are cut to a window around the span, marked with "...".
+MAX_EXCERPT_CHARS = 100
+
+
+def _window(text: str, start: int, width: int) -> tuple[str, int, int]:
+    """Cut ``text`` to about MAX_EXCERPT_CHARS around ``[start, start+width)``."""
+    first = max(0, start - 30)
+    last = min(len(text), first + MAX_EXCERPT_CHARS)
+    prefix = "..." if first > 0 else ""
+    suffix = "..." if last < len(text) else ""
+    width = max(1, min(width, last - start))
+    return prefix + text[first:last] + suffix, start - first + len(prefix), width
 
 
 def _printable(char: str) -> str:
@@ -233,6 +250,30 @@ class LrdslWarning(Located, UserWarning):
     Compiling emits these with :func:`warnings.warn` and keeps them in
     ``Schedule.warnings``; ``lrdsl check`` lists them.
     """
+
+
+class _ShortRepr(reprlib.Repr):
+    """reprlib with a cap on integers: repr() fails past 4300 digits."""
+
+    def repr_int(self, x, level):
+        if x.bit_length() > 256:
+            return f"<an integer of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+_SHORT = _ShortRepr()
+_SHORT.maxstring = 60
+_SHORT.maxother = 60
+_SHORT.maxlevel = 3
+
+
+def show(value) -> str:
+    """Return a short repr of ``value`` for messages, safe on huge inputs.
+
+    Long strings and containers are cut with ``...``, nested and recursive
+    containers stop after a few levels, and huge integers are described.
+    """
+    return _SHORT.repr(value)
 
 
 # Spellings that mean the same across frameworks, tried before fuzzy matching

@@ -642,8 +642,10 @@ def test_global_inside_stretched_repeat_reads_training_step():
 
 
 def test_repeat_with_huge_mult():
-    # The product is folded exactly, to a whole number past the float range.
-    f = lrdsl.compile("repeat(linear(1.0, 0.0, 10), mult=1e300 * 1e300)")
+    # A mult past the float range is rejected like any other such number.
+    with pytest.raises(lrdsl.ArgumentError, match="too large for a 64-bit float"):
+        lrdsl.compile("repeat(linear(1.0, 0.0, 10), mult=1e300 * 1e300)")
+    f = lrdsl.compile("repeat(linear(1.0, 0.0, 10), mult=1e300)")
     assert f(9) == pytest.approx(0.1, rel=REL)
     for step in [10, 11, 2**62]:
         assert f(step) == 1.0

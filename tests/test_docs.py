@@ -27,3 +27,8 @@ def test_public_surface_is_explicit():
     assert sorted(lrdsl.__all__) == lrdsl.__all__
     for name in lrdsl.__all__:
         assert hasattr(lrdsl, name), name
+
+
+def test_dir_lists_lazy_names():
+    assert "load" in dir(lrdsl)
+    assert "Config" in dir(lrdsl)

@@ -972,3 +972,11 @@ def test_ordinary_arguments_do_not_warn(text):
         warnings.simplefilter("always")
         lrdsl.compile(text)
     assert caught == []
+
+
+def test_cosine_annealing_half_period_at_step_limit():
+    # 2 * T_max does not fit in int64; the array path must not overflow.
+    f = lrdsl.compile(f"CosineAnnealingDecay(1.0, {2**62})")
+    steps = np.array([0, 2**61, 2**62])
+    np.testing.assert_allclose(f(steps), [1.0, 0.5, 0.0], atol=1e-15)
+    assert f(2**62) == f(steps)[2]

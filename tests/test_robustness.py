@@ -89,3 +89,68 @@ def test_hostile_steps_raise_step_error(step):
 def test_huge_integer_variable_rejected():
     with pytest.raises(lrdsl.ArgumentError, match="more than 308 digits"):
         lrdsl.compile("warmup(x, 0.1)", variables={"x": 10**5000})
+
+
+@pytest.mark.parametrize(
+    ("step", "fragment"),
+    [
+        (np.timedelta64(3), "a time is not a step"),
+        (np.ma.masked_array([1, 2], mask=[False, True]), "masked steps"),
+        ([[1], [2, 3]], "expected a rectangular array of integers"),
+    ],
+    ids=["timedelta", "masked", "ragged"],
+)
+def test_steps_that_numpy_would_convert(step, fragment):
+    f = lrdsl.compile("warmup(10, 0.1)")
+    with pytest.raises(lrdsl.StepError, match=fragment):
+        f(step)
+
+
+def test_unmasked_masked_array_accepted():
+    f = lrdsl.compile("warmup(10, 0.1)")
+    steps = np.ma.masked_array([1, 2], mask=[False, False])
+    assert f(steps).tolist() == [f(1), f(2)]
+
+
+@pytest.mark.parametrize("norm", ["1", 1 + 1j, True, None, [object()]], ids=repr)
+def test_norms_must_be_real_numbers(norm):
+    f = lrdsl.compile("lars(0.1)")
+    with pytest.raises(
+        lrdsl.ArgumentError, match="expected real numbers|expected numbers"
+    ):
+        f.local_lr(0, norm, 1.0)
+
+
+def test_variable_conflicting_with_setting():
+    with pytest.raises(lrdsl.ArgumentError, match="disagrees with total_steps=1000"):
+        lrdsl.compile("1", total_steps=1000, variables={"total_steps": 500})
+    f = lrdsl.compile("warmup(10%, 1)", variables={"total_steps": 100})
+    assert f.duration == 10
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [5, [1, 2], {"b": [10, [20]]}],
+    ids=["int", "list", "nested list"],
+)
+def test_invalid_variable_containers(variables):
+    with pytest.raises(lrdsl.ArgumentError):
+        lrdsl.compile("1", variables=variables)
+
+
+def test_recursive_and_exponential_lists_fail_fast():
+    recursive = []
+    recursive.append(recursive)
+    with pytest.raises(lrdsl.ArgumentError, match="nested list"):
+        lrdsl.compile("1", variables={"x": recursive})
+    bomb = [1] * 9
+    for _ in range(9):
+        bomb = [bomb] * 9
+    with pytest.raises(lrdsl.ArgumentError, match="nested list"):
+        lrdsl.compile("1", variables={"x": bomb})
+
+
+def test_tiny_and_huge_exponents():
+    assert lrdsl.compile("1e-99999999")(0) == 0.0
+    with pytest.raises(lrdsl.ArgumentError, match="too large for a 64-bit float"):
+        lrdsl.compile("warmup(10, " + " * ".join(["1e308"] * 15) + ")")

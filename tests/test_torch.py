@@ -114,3 +114,9 @@ def test_layerwise_rates_use_group_norms():
 def test_bad_schedule_lists(schedules, fragment):
     with pytest.raises(lrdsl.ArgumentError, match=fragment):
         LrdslLR(make_optimizer(groups=2)[1], schedules)
+
+
+@pytest.mark.parametrize("schedules", [None, "warmup(5, 1)", 0.1], ids=repr)
+def test_schedules_must_be_compiled(schedules):
+    with pytest.raises(lrdsl.ArgumentError, match="expected an lrdsl.Schedule"):
+        LrdslLR(make_optimizer()[1], schedules)

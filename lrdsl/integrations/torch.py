@@ -120,6 +120,12 @@ def _per_group(optimizer, schedules) -> list[Schedule]:
                 )
             chosen.append(schedules[name])
         return chosen
+    if isinstance(schedules, str) or not isinstance(schedules, Sequence):
+        raise ArgumentError(
+            f"expected an lrdsl.Schedule, a list or a mapping of them, got "
+            f"{type(schedules).__name__}",
+            hint="compile schedule text first: lrdsl.compile(text)",
+        )
     chosen = list(schedules)
     if len(chosen) != len(groups) or not all(
         isinstance(schedule, Schedule) for schedule in chosen

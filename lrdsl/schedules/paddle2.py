@@ -349,7 +349,9 @@ def CosineAnnealingDecay(xp, s, learning_rate, T_max, eta_min):
     >>> f(0), round(f(2), 12), round(f(4), 12), f(8)
     (1.0, 0.55, 0.1, 1.0)
     """
-    phase = s % (2 * T_max)
+    # Steps stop at 2**62, so a period beyond that is never completed, and
+    # 2 * T_max itself would not fit in int64.
+    phase = s if 2 * T_max > MAX_STEP else s % (2 * T_max)
     return eta_min + (learning_rate - eta_min) * (1 + xp.cos(xp.pi * phase / T_max)) / 2
 
 
