@@ -77,3 +77,16 @@ def test_non_finite_names_rejected(name):
     with pytest.raises(lrdsl.ArgumentError) as info:
         lrdsl.compile(f"warmup(1, {name})")
     assert "is not a number in lrdsl" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("clip(warmup(10, 1.0), 1, 0)", "lo > hi, so the result is hi"),
+        ("lars(0.1, coeff=-1)", "coeff < 0 makes every scaled learning rate"),
+        ("lars(0.1, weight_decay=-1)", "weight_decay < 0 turns the scaling off"),
+    ],
+)
+def test_suspicious_combinator_arguments_warn(text, fragment):
+    _, caught = compile_warnings(text)
+    assert [fragment in warning.message for warning in caught] == [True]

@@ -7,7 +7,7 @@ them itself (``lrdsl/_resolve.py``).
 from __future__ import annotations
 
 from .. import _evaluate as ev
-from .._registry import real, sched, schedule
+from .._registry import Advice, real, sched, schedule
 
 
 @schedule(family="combinator", params=[real("value")])
@@ -68,6 +68,17 @@ def _clip_duration(p):
 @schedule(
     family="combinator",
     params=[sched("x"), sched("lo"), sched("hi")],
+    advice=[
+        Advice(
+            "lo > hi, so the result is hi at every step",
+            lambda p, context: (
+                isinstance(p["lo"], ev.Const)
+                and isinstance(p["hi"], ev.Const)
+                and p["lo"].value > p["hi"].value
+            ),
+            "lo",
+        )
+    ],
     duration=_clip_duration,
 )
 def clip(xp, s, x, lo, hi):

@@ -14,7 +14,7 @@ numpy is imported inside the functions, so importing lrdsl does not load it.
 from __future__ import annotations
 
 from .. import _evaluate as ev
-from .._registry import Rule, real, sched, schedule
+from .._registry import Advice, Rule, real, sched, schedule
 
 
 def lars_ratio(param_norm, grad_norm, coeff, weight_decay, epsilon):
@@ -72,6 +72,19 @@ def _lars_node(args, inner, duration, span):
         real("epsilon", 0.0),
     ],
     rules=[Rule("0 <= epsilon", lambda p: p["epsilon"] >= 0, "epsilon")],
+    advice=[
+        Advice(
+            "coeff < 0 makes every scaled learning rate negative",
+            lambda p, context: p["coeff"] < 0,
+            "coeff",
+        ),
+        Advice(
+            "weight_decay < 0 turns the scaling off: Paddle scales only when "
+            "weight_decay > 0, and lrdsl follows it",
+            lambda p, context: p["weight_decay"] < 0,
+            "weight_decay",
+        ),
+    ],
     duration=lambda p: p["x"].duration,
     node=_lars_node,
 )
