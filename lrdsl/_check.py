@@ -13,7 +13,6 @@ The ``expect:`` checks are read and verified in :mod:`lrdsl._expect`.
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -28,9 +27,9 @@ from ._schedule import Schedule
 from .errors import LrdslError, LrdslWarning, Source
 
 try:
-    from ._analysis import analyze
+    from ._analysis import analyze, horizon_of
 except ImportError:  # pragma: no cover - the analysis module is optional
-    analyze = None
+    analyze = horizon_of = None
 
 CHECKED_SUFFIXES = (".yaml", ".yml", ".lrdsl")
 
@@ -232,10 +231,15 @@ def check_file(path: Path, options: Options | None = None) -> list[Diagnostic]:
 
 def _check_loaded(loaded: _Loaded, file: str, diagnostics: list[Diagnostic]):
     """Append the warnings and failed expectations of a loaded file."""
+    # The value analysis of all schedules of a file scans at most this many
+    # steps in total, as the range checks of expect: do.
+    budget = MAX_CHECK_STEPS
     for name, schedule in loaded.config.schedules.items():
         for warning in schedule.warnings:
             diagnostics.append(Diagnostic.from_located(warning, "warning", file))
-        for warning in _analyze(schedule, loaded.config, loaded.sources[name]):
+        found, scanned = _analyze(schedule, loaded.config, loaded.sources[name], budget)
+        budget -= scanned
+        for warning in found:
             diagnostics.append(Diagnostic.from_located(warning, "warning", file))
     for failure in check_expectations(loaded.config):
         diagnostics.append(Diagnostic.from_located(failure, "error", file))
@@ -279,7 +283,7 @@ def _load(path: Path, options: Options) -> _Loaded:
 
 
 def _load_text(path: Path, **settings: Any) -> _Loaded:
-    text = _read_text(path)
+    text = _read_text(path, "schedule file")
     source = Source(text, filename=str(path))
     schedule = compile(text, source=source, **settings)
     config = Config(
@@ -292,22 +296,36 @@ def _load_text(path: Path, **settings: Any) -> _Loaded:
     return _Loaded(config, {"schedule": source})
 
 
-def _analyze(schedule: Schedule, config: Config, source: Source) -> list:
+def _analyze(
+    schedule: Schedule, config: Config, source: Source, budget: int
+) -> tuple[list[LrdslWarning], int]:
+    """Return the analysis warnings of ``schedule`` and the steps it scanned.
+
+    The scan covers ``[0, horizon)``, cut to ``budget`` steps; a cut scan adds
+    a warning that says where it stopped, because a negative rate past that
+    point is not reported.
+    """
     if analyze is None:
-        return []
-    horizon = config.total_steps
-    if horizon is None and math.isfinite(schedule.duration):
-        horizon = int(schedule.duration)
-    if horizon is not None:
-        # NOTE: the analysis scans at most MAX_CHECK_STEPS steps, so a
-        # negative rate past that point of a longer run is not reported.
-        horizon = min(horizon, MAX_CHECK_STEPS)
+        return [], 0
+    horizon = horizon_of(schedule, config.total_steps)
+    scanned = max(0, min(horizon, budget))
     try:
-        found = analyze(schedule, horizon)
+        found = analyze(schedule, scanned)
     except LrdslError as error:
         found = [LrdslWarning(f"analysis failed: {error.message}")]
+    if scanned < horizon:
+        found.append(
+            LrdslWarning(
+                f"the value analysis stopped at step {scanned:,} of {horizon:,}, "
+                f"because check scans at most {MAX_CHECK_STEPS:,} steps per "
+                "file; the steps after it are not analyzed",
+                span=schedule._root.span,
+                hint="this is information about the check, not a problem "
+                "with the schedule",
+            )
+        )
     for warning in found:
         # Analysis spans index the schedule text; place them in the file.
         if warning.source is None or warning.source.filename is None:
             warning.source = source
-    return found
+    return found, scanned

@@ -20,6 +20,7 @@ schedule name. ``docs/checking.md`` documents the format.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,14 @@ CHECK_KEYS = (
     "decreasing",
 )
 
+# Steps and rates that are plain unsigned literals skip the lrdsl parser, so
+# a table of thousands of values is read quickly. A step of at most 18
+# digits is below 2**62.
+_PLAIN_STEP = re.compile(r"0|[1-9][0-9]{0,17}")
+_PLAIN_RATE = re.compile(
+    r"(?:0|[1-9][0-9]{0,19})(?:\.[0-9]{1,20})?(?:[eE]-?[0-9]{1,3})?"
+)
+
 DEFAULT_TOLERANCE = 1e-9
 # Added to every relative tolerance, so that an expected rate of 0 can match.
 ABSOLUTE_TOLERANCE = 1e-12
@@ -55,6 +64,9 @@ CHUNK_STEPS = 1_000_000
 # not silently sampled. A warmup-cosine schedule takes about 30 ms per chunk
 # (measured on one laptop core), so the limit costs a few seconds.
 MAX_CHECK_STEPS = 100_000_000
+# The maximum number of steps all range checks of one file evaluate together,
+# so that many ranges under MAX_CHECK_STEPS cannot keep check busy for hours.
+MAX_FILE_CHECK_STEPS = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,8 @@ class _ExpectReader:
                 variables=variables,
             )
         )
+        # Steps the range checks read so far evaluate, for MAX_FILE_CHECK_STEPS.
+        self.range_steps = 0
 
     def error(self, message: str, node: Node, hint: str | None = None):
         return self.document.error(message, node, hint)
@@ -230,7 +244,12 @@ class _ExpectReader:
         return found
 
     def _span(self, start: Node, end: Node) -> Span:
-        return Span.at(self.document.text, start.start_mark.index, end.end_mark.index)
+        # Span.at counts lines from the top of the file; with thousands of
+        # entries that is quadratic, so the document's line index is used.
+        first, last = start.start_mark.index, end.end_mark.index
+        line, column = self.document.position(first)
+        end_line, end_column = self.document.position(last)
+        return Span(first, last, line, column, end_line, end_column)
 
     # Entries.
 
@@ -244,7 +263,7 @@ class _ExpectReader:
         found = []
         for key, value in node.value:
             step = self._step(key, "values: step")
-            expected = self._rate(value, f"values: rate at step {key.value}")
+            expected = self._rate(value, f"values: rate at step {_shorten(key.value)}")
             found.append(
                 Expectation(
                     "value",
@@ -331,10 +350,22 @@ class _ExpectReader:
                 node,
                 hint="check a shorter range",
             )
+        self.range_steps += stop - start
+        if self.range_steps > MAX_FILE_CHECK_STEPS:
+            raise self.error(
+                f"{check}: with the range [{start}, {stop}), the range checks "
+                f"of this file evaluate {self.range_steps:,} steps, more than "
+                f"the {MAX_FILE_CHECK_STEPS:,} that check evaluates per file",
+                node,
+                hint="check fewer or shorter ranges; max and min each count "
+                "the steps of [0, horizon)",
+            )
 
     # Scalars: lrdsl expressions inside YAML.
 
     def _step(self, node: Node, where: str) -> int:
+        if _is_text(node) and _PLAIN_STEP.fullmatch(node.value):
+            return int(node.value)  # a shortcut past the parser, for long tables
         tree, source = self._expression(node, where, "a step such as 500 or 5ep")
         try:
             return self.resolver.steps(tree, where)
@@ -342,6 +373,12 @@ class _ExpectReader:
             raise error.with_source(source) from None
 
     def _rate(self, node: Node, where: str) -> float:
+        if _is_text(node) and _PLAIN_RATE.fullmatch(node.value):
+            # A shortcut past the parser: float() rounds the literal correctly,
+            # as the resolver does.
+            value = float(node.value)
+            if math.isfinite(value):
+                return value
         tree, source = self._expression(node, where, "a number")
         try:
             return self.resolver.real(tree, where)
@@ -356,6 +393,17 @@ class _ExpectReader:
             return parse(node.value), source
         except LrdslError as error:
             raise error.with_source(source) from None
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _is_text(node: Node) -> bool:
+    """Return whether ``node`` is a scalar read as lrdsl text: a number or string."""
+    return isinstance(node, ScalarNode) and node.tag.endswith(
+        (":int", ":float", ":str")
+    )
 
 
 # Verification: each returns (message, hint) on failure, or None.

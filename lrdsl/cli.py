@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
 import os
+import re
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -24,20 +26,25 @@ from ._analysis import horizon_of
 from ._api import compile
 from ._check import Diagnostic, Options, check_paths
 from ._config import _read_text, load, load_key, parse_variable
+from ._evaluate import LayerScaling, WithDuration
 from ._evaluate import Sequence as SequenceNode
-from ._evaluate import WithDuration
 from ._explain import format_segments
 from ._plot import png_plot, text_plot
 from ._resolve import MAX_STEP
 from ._schedule import Schedule
-from .errors import LrdslError, LrdslWarning, Source, suggest
+from .errors import LrdslError, LrdslWarning, Source, show, suggest
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
-# The maximum number of steps in `--range`; larger ranges are usage errors.
-MAX_ROWS = 10_000_000
+# The maximum number of steps in eval's `--range`; larger ranges are usage
+# errors. Printing a million rows takes about 1.5 s (measured on one core).
+MAX_ROWS = 1_000_000
+
+# The text plot's size, in characters.
+MIN_PLOT_WIDTH, MAX_PLOT_WIDTH = 20, 500
+MIN_PLOT_HEIGHT, MAX_PLOT_HEIGHT = 10, 200
 
 # Steps evaluated per numpy call, to bound memory on long ranges.
 CHUNK_ROWS = 65_536
@@ -46,14 +53,15 @@ CONFIG_SUFFIXES = (".yaml", ".yml")
 TEXT_SUFFIX = ".lrdsl"
 
 EVAL_EPILOG = """\
-SOURCE is a path ending in .yaml or .yml (a config file) or else schedule text.
+SOURCE is a path ending in .yaml or .yml (a config file), a path ending in
+.lrdsl (a file of schedule text) or else schedule text.
 
 steps:
   --steps 0,100,1000       the listed steps
   --range START:STOP[:STEP]
                            Python's range(START, STOP, STEP): STOP is
                            excluded, STEP defaults to 1, and at most
-                           10,000,000 steps
+                           1,000,000 steps
   neither                  step 0, the steps on both sides of each `>>`
                            boundary (b-1 and b) and, for a schedule of finite
                            duration d, the steps d-1 and d; steps 0 to 10 for
@@ -77,6 +85,15 @@ class UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lrdsl`` command line and return its exit status."""
+    if sys.stdout is None:
+        # Python sets sys.stdout to None when the process starts with
+        # standard output closed (`lrdsl eval ... >&-`).
+        if sys.stderr is not None:
+            print(
+                "error: cannot write the output: standard output is closed",
+                file=sys.stderr,
+            )
+        return EXIT_INVALID
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -151,7 +168,9 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
         epilog=EVAL_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("source", metavar="SOURCE", help="config file or schedule text")
+    parser.add_argument(
+        "source", metavar="SOURCE", help="config file, .lrdsl file or schedule text"
+    )
     steps = parser.add_mutually_exclusive_group()
     steps.add_argument(
         "--steps",
@@ -186,7 +205,7 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    schedules = _eval_schedules(args)
+    schedules, _ = _compile_source(args)
     requested = args.steps if args.steps is not None else args.range
     steps = {
         name: requested if requested is not None else _sample_steps(schedule)
@@ -203,29 +222,6 @@ def _run_eval(args: argparse.Namespace) -> int:
         _write_json(sys.stdout, blocks, named)
     sys.stdout.flush()
     return EXIT_OK
-
-
-def _eval_schedules(args: argparse.Namespace) -> dict[str, Schedule]:
-    """Compile SOURCE into the schedules to print, by name."""
-    variables = dict(args.var)
-    if not args.source.lower().endswith(CONFIG_SUFFIXES):
-        if args.name is not None:
-            raise UsageError("--name selects a schedule of a config file")
-        schedule = compile(
-            args.source,
-            steps_per_epoch=args.steps_per_epoch,
-            total_steps=args.total_steps,
-            variables=variables,
-        )
-        return {"schedule": schedule}
-
-    config = load(
-        args.source,
-        steps_per_epoch=args.steps_per_epoch,
-        total_steps=args.total_steps,
-        variables=variables,
-    )
-    return _select(config.schedules, args)
 
 
 def _select(schedules: dict[str, Schedule], args: argparse.Namespace):
@@ -257,15 +253,16 @@ def _sample_steps(schedule: Schedule) -> list[int]:
 def _segment_starts(schedule: Schedule) -> list[int]:
     """Return the global first step of every `>>` segment of ``schedule``.
 
-    Only sequences at the top (or inside ``x for N`` there) are followed,
-    because the clock of any other sequence depends on its context.
+    Only sequences at the top (or inside ``x for N`` or ``lars(...)`` there)
+    are followed, because the clock of any other sequence depends on its
+    context.
     """
     # NOTE: this reads the compiled evaluator tree, which has no public API.
     starts: list[int] = []
     pending = [(schedule._root, 0)]
     while pending:
         node, offset = pending.pop()
-        if isinstance(node, WithDuration):
+        if isinstance(node, (WithDuration, LayerScaling)):
             pending.append((node.inner, offset))
         elif isinstance(node, SequenceNode):
             for start, part in zip(node.starts, node.parts, strict=True):
@@ -292,7 +289,7 @@ def _evaluate(
                 array = np.arange(part.start, part.stop, part.step, dtype=np.int64)
             else:
                 array = np.asarray(part, dtype=np.int64)
-            values = [_round(value, digits) for value in schedule(array).tolist()]
+            values = _round(schedule(array).tolist(), digits)
             yield name, array.tolist(), values
 
 
@@ -309,19 +306,18 @@ def _write_table(
     out.write(f"{prefix}{'step':>{step_width}}  lr\n")
     for name, steps, values in blocks:
         prefix = f"{name:<{name_width}}  " if named else ""
-        lines = (
-            f"{prefix}{step:>{step_width}}  {value!r}\n"
-            for step, value in zip(steps, values, strict=True)
-        )
-        out.write("".join(lines))
+        # printf-style rows format faster than f-strings with a nested width.
+        row = _escape_percent(prefix) + f"%{step_width}d  %r\n"
+        out.write("".join([row % pair for pair in zip(steps, values, strict=True)]))
 
 
 def _write_csv(out: TextIO, blocks: Iterator[Block], named: bool) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["name", "step", "lr"] if named else ["step", "lr"])
+    out.write("name,step,lr\n" if named else "step,lr\n")
     for name, steps, values in blocks:
-        rows = zip(steps, map(repr, values), strict=True)
-        writer.writerows([name, *row] if named else row for row in rows)
+        # Steps and float reprs never need quoting; a name may.
+        prefix = _csv_field(name) + "," if named else ""
+        row = _escape_percent(prefix) + "%d,%r\n"
+        out.write("".join([row % pair for pair in zip(steps, values, strict=True)]))
 
 
 def _write_json(out: TextIO, blocks: Iterator[Block], named: bool) -> None:
@@ -334,20 +330,35 @@ def _write_json(out: TextIO, blocks: Iterator[Block], named: bool) -> None:
     empty = True
     for name, steps, values in blocks:
         prefix = f'"name": {json.dumps(name)}, ' if named else ""
-        rows = [
-            f'{{{prefix}"step": {step}, "lr": {json.dumps(value)}}}'
-            for step, value in zip(steps, values, strict=True)
+        row = "{" + _escape_percent(prefix) + '"step": %d, "lr": %s}'
+        # json.dumps writes a finite float as repr() does.
+        rates = [
+            repr(value) if math.isfinite(value) else json.dumps(value)
+            for value in values
         ]
+        rows = [row % pair for pair in zip(steps, rates, strict=True)]
         if rows:
             out.write(("\n  " if empty else ",\n  ") + ",\n  ".join(rows))
             empty = False
     out.write("]\n" if empty else "\n]\n")
 
 
-def _round(value: float, digits: int) -> float:
-    if not math.isfinite(value):
-        return value
-    return float(f"{value:.{digits}g}")
+def _round(values: list[float], digits: int) -> list[float]:
+    """Round each value to ``digits`` significant digits; NaN and inf stay."""
+    if digits >= 17:
+        return values  # 17 significant digits identify every float64
+    spec = f"%.{digits}g"
+    return [float(spec % value) for value in values]
+
+
+def _escape_percent(text: str) -> str:
+    return text.replace("%", "%%")
+
+
+def _csv_field(text: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([text])
+    return buffer.getvalue()
 
 
 # lrdsl check
@@ -469,33 +480,38 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
 def _run_explain(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LrdslWarning)
-        schedules, _ = _explain_schedules(args)
+        schedules, _ = _compile_source(args)
     parts = [_explain(name, schedule) for name, schedule in schedules.items()]
     sys.stdout.write("\n\n".join(parts) + "\n")
     sys.stdout.flush()
     return EXIT_OK
 
 
-def _explain_schedules(
+def _compile_source(
     args: argparse.Namespace,
 ) -> tuple[dict[str, Schedule], int | None]:
-    """Compile SOURCE; return the selected schedules and the run's total_steps."""
+    """Compile SOURCE; return the selected schedules and the run's total_steps.
+
+    SOURCE is a config file, a ``.lrdsl`` file or schedule text, as for
+    ``eval``, ``explain`` and ``plot``; ``eval`` has no ``--key``.
+    """
     settings = {
         "steps_per_epoch": args.steps_per_epoch,
         "total_steps": args.total_steps,
         "variables": dict(args.var),
     }
+    key = getattr(args, "key", None)
     is_config = args.source.lower().endswith(CONFIG_SUFFIXES)
-    if args.key is not None and not is_config:
+    if key is not None and not is_config:
         raise UsageError("--key reads a .yaml or .yml file")
     if args.name is not None and not is_config:
         raise UsageError("--name selects a schedule of a config file")
-    if args.key is not None:
-        config = load_key(args.source, args.key, **settings)
+    if key is not None:
+        config = load_key(args.source, key, **settings)
     elif is_config:
         config = load(args.source, **settings)
     elif args.source.lower().endswith(TEXT_SUFFIX):
-        text = _read_text(Path(args.source))
+        text = _read_text(Path(args.source), "schedule file")
         source = Source(text, filename=args.source)
         schedule = compile(text, source=source, **settings)
         return {"schedule": schedule}, args.total_steps
@@ -548,16 +564,24 @@ def _add_plot(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--range",
-        type=_step_range,
+        type=_plot_range,
         metavar="START:STOP",
-        help="plot steps START to STOP, excluded",
+        help="plot steps START to STOP, excluded (long ranges are sampled)",
     )
     parser.add_argument("-o", "--output", metavar="PNG", help="write a PNG here")
     parser.add_argument(
-        "--width", type=_positive_int, default=72, help="text plot columns (72)"
+        "--width",
+        type=_plot_width,
+        default=72,
+        metavar="N",
+        help=f"text plot columns, {MIN_PLOT_WIDTH} to {MAX_PLOT_WIDTH} (default: 72)",
     )
     parser.add_argument(
-        "--height", type=_positive_int, default=16, help="text plot rows, >= 10 (16)"
+        "--height",
+        type=_plot_height,
+        default=16,
+        metavar="N",
+        help=f"text plot rows, {MIN_PLOT_HEIGHT} to {MAX_PLOT_HEIGHT} (default: 16)",
     )
     parser.add_argument("--name", help="the schedule to plot, in a config")
     parser.add_argument(
@@ -572,11 +596,9 @@ def _add_plot(commands: argparse._SubParsersAction) -> None:
 def _run_plot(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LrdslWarning)
-        schedules, total_steps = _explain_schedules(args)
+        schedules, total_steps = _compile_source(args)
     if args.range is not None:
-        if args.range.step != 1:
-            raise UsageError("--range for plot takes START:STOP, without a STEP")
-        start, stop = args.range.start, args.range.stop
+        start, stop = args.range
     else:
         start = 0
         stop = max(horizon_of(schedule, total_steps) for schedule in schedules.values())
@@ -596,18 +618,34 @@ def _run_plot(args: argparse.Namespace) -> int:
 # ArgumentTypeError, which argparse reports as a usage error (status 2).
 
 
-def _step(text: str, label: str = "step") -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
+# Digits of 2**62, the largest value any argument takes.
+_MAX_DIGITS = len(str(MAX_STEP))
+# ASCII digits only: int() also reads other scripts' digits ("٥" is 5) and
+# "_" separators.
+_WHOLE_NUMBER = re.compile(r"[-+]?[0-9]+")
+
+
+def _whole_number(text: str, label: str, low: int, high: int, rule: str) -> int:
+    """Parse a whole number in ``[low, high]``; ``rule`` states the range."""
+    stripped = text.strip()
+    if _WHOLE_NUMBER.fullmatch(stripped) is None:
         raise argparse.ArgumentTypeError(
-            f"invalid {label} {text.strip()!r}: expected a whole number"
-        ) from None
-    if not 0 <= value <= MAX_STEP:
-        raise argparse.ArgumentTypeError(
-            f"invalid {label} {value}: expected 0 <= {label} <= 2**62"
+            f"invalid {label} {show(stripped)}: expected a whole number {rule}"
         )
+    # A number longer than 2**62 is out of every range, and converting
+    # thousands of digits fails, so it is rejected as text.
+    if len(stripped.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
+        raise argparse.ArgumentTypeError(
+            f"invalid {label} {show(stripped)}: expected {rule}"
+        )
+    value = int(stripped)
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"invalid {label} {value}: expected {rule}")
     return value
+
+
+def _step(text: str, label: str = "step") -> int:
+    return _whole_number(text, label, 0, MAX_STEP, f"0 <= {label} <= 2**62")
 
 
 def _step_list(text: str) -> list[int]:
@@ -618,46 +656,48 @@ def _step_range(text: str) -> range:
     parts = text.split(":")
     if len(parts) not in (2, 3):
         raise argparse.ArgumentTypeError(
-            f"invalid range {text!r}: expected START:STOP or START:STOP:STEP"
+            f"invalid range {show(text)}: expected START:STOP or START:STOP:STEP"
         )
     start = _step(parts[0], "START")
     stop = _step(parts[1], "STOP")
     step = 1
     if len(parts) == 3:
-        try:
-            step = int(parts[2].strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"invalid STEP {parts[2].strip()!r}: expected a whole number"
-            ) from None
-        if step <= 0:
-            raise argparse.ArgumentTypeError(f"invalid STEP {step}: expected STEP > 0")
+        step = _whole_number(parts[2], "STEP", 1, MAX_STEP, "0 < STEP <= 2**62")
     steps = range(start, stop, step)
     if len(steps) > MAX_ROWS:
         raise argparse.ArgumentTypeError(
-            f"range {text!r} has {len(steps)} steps, more than the limit of "
+            f"range {show(text)} has {len(steps)} steps, more than the limit of "
             f"{MAX_ROWS}; use a larger STEP or a shorter range"
         )
     return steps
 
 
-def _digits(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 17:
+def _plot_range(text: str) -> tuple[int, int]:
+    """Parse plot's START:STOP; any length is allowed, because plot samples."""
+    parts = text.split(":")
+    if len(parts) != 2:
         raise argparse.ArgumentTypeError(
-            f"invalid digits {text!r}: expected a whole number 1 <= N <= 17"
+            f"invalid range {show(text)}: expected START:STOP (plot takes no STEP)"
         )
-    return value
+    return _step(parts[0], "START"), _step(parts[1], "STOP")
+
+
+def _digits(text: str) -> int:
+    return _whole_number(text, "digits", 1, 17, "1 <= N <= 17")
 
 
 def _positive_int(text: str) -> int:
-    value = _step(text, "value")
-    if value == 0:
-        raise argparse.ArgumentTypeError("invalid value 0: expected a value > 0")
-    return value
+    return _whole_number(text, "value", 1, MAX_STEP, "0 < value <= 2**62")
+
+
+def _plot_width(text: str) -> int:
+    rule = f"{MIN_PLOT_WIDTH} <= width <= {MAX_PLOT_WIDTH}"
+    return _whole_number(text, "width", MIN_PLOT_WIDTH, MAX_PLOT_WIDTH, rule)
+
+
+def _plot_height(text: str) -> int:
+    rule = f"{MIN_PLOT_HEIGHT} <= height <= {MAX_PLOT_HEIGHT}"
+    return _whole_number(text, "height", MIN_PLOT_HEIGHT, MAX_PLOT_HEIGHT, rule)
 
 
 def _variable(text: str) -> tuple[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -928,3 +929,131 @@ def test_malformed_files_never_traceback(run_cli, write_config, content):
     assert result.status == 1
     assert "Traceback" not in result.out + result.err
     assert "internal error" not in result.out
+
+
+# Limits that keep one file's check to a few seconds.
+
+
+def test_range_checks_share_a_file_budget(run_cli, write_config):
+    # Each range is under the per-range limit; together they are over the
+    # per-file one. The error comes before any step is evaluated.
+    path = write_checked(
+        write_config, "{increasing: [0, 60000000], decreasing: [0, 50000000]}"
+    )
+
+    started = time.perf_counter()
+    result = run_cli("check", str(path))
+
+    assert time.perf_counter() - started < 5
+    assert result.status == 1
+    assert first_line(result.out) == (
+        f"{path}:3:49: error: decreasing: with the range [0, 50000000), the "
+        "range checks of this file evaluate 110,000,000 steps, more than the "
+        "100,000,000 that check evaluates per file"
+    )
+
+
+def test_many_short_ranges_hit_file_budget(run_cli, write_config):
+    ranges = ", ".join(["[0, 1000000]"] * 101)
+    path = write_checked(write_config, f"{{monotone: [{ranges}]}}")
+
+    result = run_cli("check", str(path))
+
+    assert result.status == 1
+    assert "evaluate 101,000,000 steps, more than the 100,000,000" in result.out
+    assert result.out.endswith("checked 1 file: 1 error, 0 warnings\n")
+
+
+def test_analysis_cut_adds_warning(run_cli, write_config, monkeypatch):
+    monkeypatch.setattr(_check, "MAX_CHECK_STEPS", 1000)
+    path = write_config("total_steps: 5000\nschedule: constant(0.1)\n")
+
+    result = run_cli("check", str(path))
+
+    assert result.status == 0
+    assert first_line(result.out) == (
+        f"{path}:2:11: warning: the value analysis stopped at step 1,000 of "
+        "5,000, because check scans at most 1,000 steps per file; the steps "
+        "after it are not analyzed"
+    )
+    assert result.out.endswith("checked 1 file: 0 errors, 1 warning\n")
+
+
+def test_analysis_budget_shared_by_schedules(write_config, monkeypatch):
+    monkeypatch.setattr(_check, "MAX_CHECK_STEPS", 1000)
+    path = write_config(
+        "total_steps: 800\nschedules:\n  a: constant(0.1)\n  b: constant(0.2)\n"
+    )
+
+    messages = [found.message for found in _check.check_file(path)]
+
+    assert messages == [
+        "the value analysis stopped at step 200 of 800, because check scans "
+        "at most 1,000 steps per file; the steps after it are not analyzed"
+    ]
+
+
+def test_far_segment_start_analysis_is_cut(write_config):
+    # Without total_steps, the analysis scans 100,000 steps past the last
+    # segment start, here 2**61; the cut keeps that to 100,000,000 steps.
+    path = write_config(
+        f"schedule: constant(0.1) for {2**61} >> constant(0.2)\n"
+        "expect: {values: {0: 0.1}}\n"
+    )
+
+    started = time.perf_counter()
+    diagnostics = _check.check_file(path)
+
+    # About 2 s on a laptop core; before the cut this scan never ended.
+    assert time.perf_counter() - started < 60
+    assert [found.severity for found in diagnostics] == ["warning"]
+    assert diagnostics[0].message.startswith(
+        "the value analysis stopped at step 100,000,000 of "
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_fifo_reported_not_read(run_cli, tmp_path):
+    path = tmp_path / "pipe.lrdsl"
+    os.mkfifo(path)
+
+    result = run_cli("check", str(path))
+
+    assert result.status == 1
+    assert first_line(result.out) == (
+        f"{path}: error: is not a regular file (it is a FIFO, a device or a "
+        "socket), so it cannot be read as a schedule file"
+    )
+
+
+def test_oversized_lrdsl_file_named(run_cli, tmp_path):
+    path = tmp_path / "big.lrdsl"
+    path.write_text("0.1\n" + "#" * 1_000_000 + "\n")
+
+    result = run_cli("check", str(path))
+
+    assert first_line(result.out) == (
+        f"{path}: error: the schedule file is larger than 1000000 bytes"
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["0", "0.05", "7e-2", "1e-300", "5e-324", "123456789012345678.5"]
+)
+def test_plain_rate_shortcut_matches_parser(text):
+    # Plain rates in expect: skip the lrdsl parser and are read by float().
+    assert _expect._PLAIN_RATE.fullmatch(text)
+    assert lrdsl.compile(text)(0) == float(text)
+
+
+def test_long_values_table_read_quickly(run_cli, write_config):
+    entries = ", ".join(f"{step}: 0.01" for step in range(20, 20020))
+    path = write_checked(write_config, f"{{values: {{{entries}}}}}")
+
+    started = time.perf_counter()
+    result = run_cli("check", str(path))
+
+    # About 1.5 s on a laptop core, mostly PyYAML; parsing each entry with
+    # lark took about 8 s.
+    assert time.perf_counter() - started < 6
+    assert result.status == 0

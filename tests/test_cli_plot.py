@@ -32,7 +32,8 @@ def test_plot_config_overlays_schedules(run_cli, write_config):
 
 
 def test_plot_range(run_cli):
-    result = run_cli("plot", "warmup(100, 1.0)", "--range", "50:60", "--width", "10")
+    # 20 columns over 10 steps draw one column per step.
+    result = run_cli("plot", "warmup(100, 1.0)", "--range", "50:60", "--width", "20")
 
     assert result.status == 0
     assert result.out.splitlines()[18].split() == ["50", "54", "59", "step"]
@@ -52,7 +53,7 @@ def test_plot_png(run_cli, tmp_path):
     ("arguments", "fragment"),
     [
         (["1", "--range", "5:5"], "contains no steps"),
-        (["1", "--range", "0:10:2"], "without a STEP"),
+        (["1", "--range", "0:10:2"], "expected START:STOP (plot takes no STEP)"),
         (["1", "--name", "x"], "--name selects a schedule of a config file"),
     ],
 )
@@ -68,3 +69,39 @@ def test_plot_invalid_schedule(run_cli):
 
     assert result.status == 1
     assert result.err.startswith("error: 1:1: unknown schedule 'warmp'")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        (["--height", "9"], "invalid height 9: expected 10 <= height <= 200"),
+        (["--height", "201"], "invalid height 201: expected 10 <= height <= 200"),
+        (["--width", "19"], "invalid width 19: expected 20 <= width <= 500"),
+        (["--width", "٥٠"], "invalid width '٥٠': expected a whole number"),
+        (["--range", "0:10:1"], "expected START:STOP (plot takes no STEP)"),
+    ],
+)
+def test_plot_size_and_range_arguments(run_cli, arguments, fragment):
+    result = run_cli("plot", "1", *arguments)
+
+    assert result.status == 2
+    assert fragment in result.err
+
+
+def test_plot_smallest_size(run_cli):
+    result = run_cli("plot", "warmup(100, 1.0)", "--width", "20", "--height", "10")
+
+    lines = result.out.splitlines()
+    assert result.status == 0
+    # The "lr" title, 10 rows of 20 columns, the step axis and its labels.
+    assert len(lines) == 13
+    assert lines[1] == " 0.99 |                  **"
+    assert lines[10] == "    0 |**                  "
+
+
+def test_plot_range_longer_than_eval_limit(run_cli):
+    # plot samples long ranges, so eval's row limit does not apply.
+    result = run_cli("plot", "warmup(1000, 0.1) >> 0.1", "--range", f"0:{2**62}")
+
+    assert result.status == 0
+    assert result.out.splitlines()[18].split()[-2:] == [str(2**62 - 1), "step"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import time
 
 import pytest
 
@@ -472,8 +474,8 @@ CONFIG_ERROR_CASES = [
     ),
     pytest.param(
         "schedule: '0.1'\nexpect: &a [*a]\n",
-        "invalid YAML: found unconstructable recursive node",
-        (2, 9),
+        "the alias *a is inside the value it refers to, which makes the value infinite",
+        (2, 13),
         id="recursive-alias",
     ),
     pytest.param(
@@ -589,6 +591,334 @@ def test_oversized_file(write_config):
         lrdsl.load(path)
 
     assert "larger than 1000000 bytes" in caught.value.message
+
+
+# Inputs that must fail fast with a ConfigError: alias bombs, numbers YAML
+# 1.1 reads in other bases, keys equal in value, paths that are not paths.
+
+# 10 levels of 10 aliases each: about 10**10 values once expanded.
+ALIAS_BOMB = "".join(
+    f"  l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * 10) + "]\n"
+    for level in range(1, 11)
+)
+
+
+def _alias_bomb(section: str) -> str:
+    return f"schedule: '0.1'\n{section}:\n  l0: &l0 [1, 1, 1]\n{ALIAS_BOMB}"
+
+
+@pytest.mark.parametrize("section", ["vars", "expect", "learning_rate"])
+def test_alias_bomb_rejected_quickly(write_config, section):
+    path = write_config(_alias_bomb(section))
+    began = time.perf_counter()
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert time.perf_counter() - began < 5
+    error = caught.value
+    assert error.message == (
+        "the YAML has more than 100,000 values, counting each alias as a copy "
+        "of the value it refers to"
+    )
+    # l4 stands for 41,111 values, so its second alias in l5 crosses the limit.
+    assert (error.line, error.column) == (8, 17)
+    assert error.excerpt().splitlines()[1].strip() == "^^^"
+
+
+def test_aliases_under_limit_load(write_config):
+    path = write_config(
+        """\
+        vars:
+          steps: &steps [30, 60]
+        schedules:
+          a: &text piecewise([30, 60], [0.1, 0.01, 0.001])
+          b: *text
+        expect:
+          a: {values: {0: 0.1}}
+          b: {values: {0: 0.1}}
+        """
+    )
+
+    config = lrdsl.load(path)
+
+    assert config.variables == {"steps": [30, 60]}
+    assert config["b"](60) == pytest.approx(0.001)
+
+
+def test_parse_variable_alias_bomb():
+    from lrdsl._config import parse_variable
+
+    levels = ["&a0 [1, 1, 1]"] + [
+        f"&a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]"
+        for level in range(1, 11)
+    ]
+
+    with pytest.raises(ValueError) as caught:
+        parse_variable(f"bomb=[{', '.join(levels)}]")
+
+    assert "more than 100,000 values" in str(caught.value)
+
+
+YAML11_NUMBER_CASES = [
+    pytest.param(
+        "total_steps: 010\n",
+        "total_steps: '010' is not a decimal integer; YAML 1.1 reads it as 8 (octal)",
+        (1, 14),
+        id="octal-total-steps",
+    ),
+    pytest.param(
+        "steps_per_epoch: 1:30\n",
+        "steps_per_epoch: '1:30' is not a decimal integer; YAML 1.1 reads it "
+        "as 90 (base 60)",
+        (1, 18),
+        id="base-60-steps-per-epoch",
+    ),
+    pytest.param(
+        "total_steps: 1_000\n",
+        "total_steps: '1_000' is not a decimal integer; YAML 1.1 reads it as "
+        "1000 ('_'-separated)",
+        (1, 14),
+        id="separators-total-steps",
+    ),
+    pytest.param(
+        "vars: {a: 0x10}\n",
+        "variable 'a': '0x10' is not a decimal integer; YAML 1.1 reads it as "
+        "16 (hexadecimal)",
+        (1, 11),
+        id="hexadecimal-var",
+    ),
+    pytest.param(
+        "vars: {a: [1, 0b11]}\n",
+        "variable 'a': '0b11' is not a decimal integer; YAML 1.1 reads it as 3 "
+        "(binary)",
+        (1, 15),
+        id="binary-in-list-var",
+    ),
+    pytest.param(
+        "vars: {a: 1:30.5}\n",
+        "variable 'a': '1:30.5' is not a decimal number; YAML 1.1 reads it as "
+        "90.5 (base 60)",
+        (1, 11),
+        id="base-60-float-var",
+    ),
+    pytest.param(
+        "expect: {values: {007: 0.1}}\n",
+        "expect: '007' is not a decimal integer; YAML 1.1 reads it as 7 (octal)",
+        (1, 19),
+        id="octal-expect-key",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, message, position", YAML11_NUMBER_CASES)
+def test_yaml11_numbers_rejected(write_config, text, message, position):
+    path = write_config("schedule: '0.1'\n" + text)
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    error = caught.value
+    assert error.message == message
+    assert (error.line - 1, error.column) == position
+    assert error.hint == "write numbers in decimal, with no leading zeros, '_' or ':'"
+
+
+@pytest.mark.parametrize("text", ["+5", "-0", "0", "1e-3", "-1.5e+2", ".5"])
+def test_decimal_numbers_accepted(write_config, text):
+    path = write_config(f"schedule: '0.1'\nvars: {{a: {text}}}\n")
+
+    assert lrdsl.load(path).variables["a"] == float(text)
+
+
+HUGE = "9" * 5000
+
+HUGE_INTEGER_CASES = [
+    pytest.param(
+        f"total_steps: {HUGE}\n",
+        "total_steps is an integer of 5,000 digits; expected 0 < total_steps <= 2**62",
+        id="total-steps",
+    ),
+    pytest.param(
+        f"steps_per_epoch: {'1' * 20}\n",
+        "steps_per_epoch is an integer of 20 digits; expected 0 < "
+        "steps_per_epoch <= 2**62",
+        id="steps-per-epoch-20-digits",
+    ),
+    pytest.param(
+        f"vars: {{a: {HUGE}}}\n",
+        "variable 'a': the integer has 5,000 digits; integers in a config have "
+        "at most 400",
+        id="var",
+    ),
+    pytest.param(
+        f"expect: {{values: {{0: {HUGE}}}}}\n",
+        "expect: the integer has 5,000 digits; integers in a config have at most 400",
+        id="expect",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, message", HUGE_INTEGER_CASES)
+def test_huge_integers_rejected(write_config, text, message):
+    path = write_config("schedule: '0.1'\n" + text)
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert caught.value.message == message
+    assert caught.value.line == 2
+
+
+def test_huge_integer_variable_argument():
+    from lrdsl._config import parse_variable
+
+    with pytest.raises(ValueError) as caught:
+        parse_variable(f"a={HUGE}")
+
+    assert str(caught.value) == (
+        "variable 'a': the integer has 5,000 digits; integers in a config have "
+        "at most 400"
+    )
+
+
+EQUAL_KEY_CASES = [
+    pytest.param(
+        "{5: 0.5, 5.0: 0.9}",
+        "duplicate key '5.0': it equals the key '5' on line 3",
+        20,
+        "remove one of the two keys",
+        id="int-and-float",
+    ),
+    pytest.param(
+        "{1: 0.5, true: 0.9}",
+        "duplicate key 'true': it equals the key '1' on line 3",
+        20,
+        "YAML reads a bool and an integer as different keys, but a Python "
+        "dict holds True and 1 as one key, so remove one of the two keys",
+        id="int-and-bool",
+    ),
+]
+
+
+@pytest.mark.parametrize("values, message, column, hint", EQUAL_KEY_CASES)
+def test_keys_equal_in_value_rejected(write_config, values, message, column, hint):
+    path = write_config(f"schedule: '0.1'\nexpect:\n  values: {values}\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    error = caught.value
+    assert error.message == message
+    assert (error.line, error.column) == (3, column)
+    assert error.hint == hint
+
+
+def test_hexadecimal_duplicate_key_rejected(write_config):
+    path = write_config("schedule: '0.1'\nexpect:\n  values: {16: 1.0, 0x10: 0.0}\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert (caught.value.line, caught.value.column) == (3, 21)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("!!bool '1'", "variable 'a': '1' is not a valid bool"),
+        ("2024-02-30", "variable 'a': '2024-02-30' is not a valid timestamp"),
+        ("!!float x", "variable 'a': 'x' is not a valid float"),
+    ],
+)
+def test_values_not_fitting_tag(write_config, value, message):
+    path = write_config(f"schedule: '0.1'\nvars:\n  a: {value}\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert caught.value.message == message
+    assert caught.value.line == 3
+
+
+@pytest.mark.parametrize("path", [None, 0, b"config.yaml", ["config.yaml"]])
+def test_load_rejects_non_path(path):
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert caught.value.message.startswith("expected a path (str or os.PathLike), got ")
+
+
+def test_load_rejects_nul_in_path():
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load("config\0.yaml")
+
+    assert caught.value.message == (
+        "invalid path 'config\\x00.yaml': it contains a NUL character"
+    )
+
+
+def test_load_key_rejects_non_string_key(write_config):
+    from lrdsl._config import load_key
+
+    path = write_config("schedule: '0.1'\n")
+
+    with pytest.raises(ConfigError) as caught:
+        load_key(path, None)
+
+    assert caught.value.message == (
+        "the key path must be a string such as 'optimizer.lr', got None"
+    )
+
+
+def test_unhashable_schedule_name(write_config):
+    config = lrdsl.load(write_config("schedule: '0.1'\n"))
+
+    with pytest.raises(ConfigError) as caught:
+        config[[1]]
+
+    assert caught.value.message == ("no schedule named [1]; the config has 'schedule'")
+
+
+def test_load_variables_must_be_mapping(write_config):
+    path = write_config("schedule: '0.1'\n")
+
+    with pytest.raises(LrdslError) as caught:
+        lrdsl.load(path, variables=5)
+
+    assert "variables must be a mapping" in caught.value.message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_fifo_is_not_read(tmp_path):
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    assert str(caught.value) == (
+        f"{path}: is not a regular file (it is a FIFO, a device or a socket), "
+        "so it cannot be read as a config file"
+    )
+
+
+def test_flow_mapping_split_at_comma_hint(write_config):
+    path = write_config("schedules: {a: warmup(5, 1)}\n")
+
+    with pytest.raises(ConfigError) as caught:
+        lrdsl.load(path)
+
+    error = caught.value
+    assert error.message == (
+        "schedule '1)' must be schedule text, got an empty value: the comma "
+        "before it ended the schedule 'a'"
+    )
+    assert (error.line, error.column) == (1, 26)
+    assert error.hint == (
+        "a comma ends an unquoted value inside {...}, so quote the schedule "
+        'text: {a: "warmup(5, 1)"}'
+    )
 
 
 def test_schedule_errors_are_not_config_errors(write_config):
