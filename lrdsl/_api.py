@@ -87,8 +87,8 @@ def compile(
 def _setting(value: Any, name: str, variables: dict[str, Any]) -> int | None:
     """Check ``steps_per_epoch`` or ``total_steps`` and bind it as a variable.
 
-    A variable of the same name sets it too, since units read the setting; a
-    variable that disagrees with the setting is an error, not a silent pick.
+    A variable of the same name sets it too, since units read the setting.
+    A variable that disagrees with the setting is an error, not a silent pick.
     """
     setting = _step_count(value, name)
     if name not in variables:

@@ -68,7 +68,7 @@ def same_clock_chain(node: ev.Evaluator) -> ev.Sequence | None:
     """Return the ``>>`` chain that ``node`` runs on its own clock, if any.
 
     ``x for N`` and ``lars(x)`` keep the clock of ``x``, so a chain inside
-    them starts where they start; ``global(...)`` and arithmetic do not
+    them starts where they start. ``global(...)`` and arithmetic do not
     place a chain on the training clock.
     """
     while isinstance(node, (ev.WithDuration, ev.LayerScaling)):

@@ -1,7 +1,7 @@
 """A PaddlePaddle learning-rate scheduler driven by an lrdsl schedule.
 
 Pass it as the ``learning_rate`` of a ``paddle.optimizer`` optimizer and call
-``scheduler.step()`` after each ``optimizer.step()``; the first update uses
+``scheduler.step()`` after each ``optimizer.step()``. The first update uses
 ``f(0)``, as with Paddle's own ``paddle.optimizer.lr`` classes.
 
 Paddle optimizers take one rate for all parameters. For LARS, pass the
