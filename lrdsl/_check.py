@@ -233,14 +233,18 @@ def _check_loaded(loaded: _Loaded, file: str, diagnostics: list[Diagnostic]):
     """Append the warnings and failed expectations of a loaded file."""
     # The value analysis of all schedules of a file scans at most this many
     # steps in total, as the range checks of expect: do.
-    budget = MAX_CHECK_STEPS
-    for name, schedule in loaded.config.schedules.items():
+    # Each schedule gets an equal share, so a long first schedule cannot
+    # leave the others unscanned.
+    schedules = loaded.config.schedules
+    share = MAX_CHECK_STEPS // max(1, len(schedules))
+    for name, schedule in schedules.items():
         for warning in schedule.warnings:
             diagnostics.append(Diagnostic.from_located(warning, "warning", file))
-        found, scanned = _analyze(schedule, loaded.config, loaded.sources[name], budget)
-        budget -= scanned
+        found, cut = _analyze(schedule, loaded.config, loaded.sources[name], share)
         for warning in found:
             diagnostics.append(Diagnostic.from_located(warning, "warning", file))
+        if cut is not None:
+            diagnostics.append(Diagnostic.from_located(cut, "note", file))
     for failure in check_expectations(loaded.config):
         diagnostics.append(Diagnostic.from_located(failure, "error", file))
 
@@ -298,34 +302,33 @@ def _load_text(path: Path, **settings: Any) -> _Loaded:
 
 def _analyze(
     schedule: Schedule, config: Config, source: Source, budget: int
-) -> tuple[list[LrdslWarning], int]:
-    """Return the analysis warnings of ``schedule`` and the steps it scanned.
+) -> tuple[list[LrdslWarning], LrdslWarning | None]:
+    """Return the analysis warnings of ``schedule`` and a note if it was cut.
 
-    The scan covers ``[0, horizon)``, cut to ``budget`` steps; a cut scan adds
-    a warning that says where it stopped, because a negative rate past that
-    point is not reported.
+    The scan covers ``[0, horizon)``, cut to ``budget`` steps. A cut scan
+    returns a note that states where it stopped, because a negative rate
+    past that point is not reported. Notes do not fail ``--strict``.
     """
     if analyze is None:
-        return [], 0
+        return [], None
     horizon = horizon_of(schedule, config.total_steps)
     scanned = max(0, min(horizon, budget))
     try:
         found = analyze(schedule, scanned)
     except LrdslError as error:
         found = [LrdslWarning(f"analysis failed: {error.message}")]
+    cut = None
     if scanned < horizon:
-        found.append(
-            LrdslWarning(
-                f"the value analysis stopped at step {scanned:,} of {horizon:,}, "
-                f"because check scans at most {MAX_CHECK_STEPS:,} steps per "
-                "file; the steps after it are not analyzed",
-                span=schedule._root.span,
-                hint="this is information about the check, not a problem "
-                "with the schedule",
-            )
+        cut = LrdslWarning(
+            f"the value analysis stopped at step {scanned:,} of {horizon:,}, "
+            f"because check scans at most {MAX_CHECK_STEPS:,} steps per "
+            "file; the steps after it are not analyzed",
+            span=schedule._root.span,
+            hint="this is information about the check, not a problem with the schedule",
         )
+        cut.with_source(source)
     for warning in found:
         # Analysis spans index the schedule text; place them in the file.
         if warning.source is None or warning.source.filename is None:
             warning.source = source
-    return found, scanned
+    return found, cut

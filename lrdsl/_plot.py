@@ -68,10 +68,7 @@ def text_plot(
     finite = [values for values in finite if values.size]
     if not finite:
         raise LrdslError("nothing to plot: every rate in the range is NaN or inf")
-    low = min(float(values.min()) for values in finite)
-    high = max(float(values.max()) for values in finite)
-    if high == low:
-        high, low = high + abs(high) * 0.5 + 1e-12, low - abs(low) * 0.5 - 1e-12
+    low, high = _value_range(finite)
 
     grid = [[" "] * columns for _ in range(height)]
     for index, (steps, values) in enumerate(series.values()):
@@ -90,7 +87,7 @@ def text_plot(
 
     labels = {
         0: _number(high),
-        height // 2: _number((high + low) / 2),
+        height // 2: _number(low + (high - low) / 2),
         height - 1: _number(low),
     }
     label_width = max(len(label) for label in labels.values())
@@ -114,6 +111,28 @@ def text_plot(
         for index, name in enumerate(schedules):
             lines.append(f"{'':>{label_width}}  {MARKS[index % len(MARKS)]} {name}")
     return "\n".join(lines)
+
+
+def _value_range(finite: list) -> tuple[float, float]:
+    """Return the plotted range of rates, with room when all are equal.
+
+    Raises:
+      LrdslError: the rates span more than float64 can subtract.
+    """
+    low = min(float(values.min()) for values in finite)
+    high = max(float(values.max()) for values in finite)
+    if not math.isfinite(high - low):
+        raise LrdslError(
+            f"cannot plot rates from {low:.4g} to {high:.4g}: their difference "
+            "is beyond the float64 range",
+            hint="plot a range of steps where the rates are closer",
+        )
+    if high == low:
+        margin = abs(high) * 0.5 or 1e-12
+        if math.isfinite(high + margin) and math.isfinite(low - margin):
+            return low - margin, high + margin
+        return (low - margin, high) if high > 0 else (low, high + margin)
+    return low, high
 
 
 def _row(value: float, low: float, high: float, height: int) -> int:
@@ -143,11 +162,19 @@ def png_plot(
             "writing a PNG needs matplotlib, which is not installed",
             hint="pip install 'lrdsl[plot]', or leave out -o for a text plot",
         ) from None
+    series = {
+        name: sample(schedule, start, stop) for name, schedule in schedules.items()
+    }
+    finite = [values[np.isfinite(values)] for _, values in series.values()]
+    finite = [values for values in finite if values.size]
+    if not finite:
+        raise LrdslError("nothing to plot: every rate in the range is NaN or inf")
+    _value_range(finite)
     figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
     try:
         marked: set[int] = set()
         for name, schedule in schedules.items():
-            steps, values = sample(schedule, start, stop)
+            steps, values = series[name]
             axes.plot(steps, values, label=name, linewidth=1.5)
             for boundary in boundaries(schedule, start, stop):
                 if boundary not in marked:
@@ -158,10 +185,15 @@ def png_plot(
         axes.grid(True, alpha=0.3)
         if len(schedules) > 1:
             axes.legend()
-        figure.tight_layout()
         try:
+            figure.tight_layout()
             figure.savefig(path, format="png")
         except OSError as error:
             raise LrdslError(f"cannot write {path}: {error.strerror}") from None
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
+            # matplotlib fails on axes spans near the float64 limits.
+            raise LrdslError(
+                f"matplotlib could not draw these rates: {error}"
+            ) from None
     finally:
         plt.close(figure)

@@ -211,6 +211,12 @@ def _run_eval(args: argparse.Namespace) -> int:
         name: requested if requested is not None else _sample_steps(schedule)
         for name, schedule in schedules.items()
     }
+    rows = sum(len(part) for part in steps.values())
+    if rows > MAX_ROWS:
+        raise UsageError(
+            f"{len(schedules)} schedules make {rows:,} rows, more than the limit "
+            f"of {MAX_ROWS:,}; select one schedule with --name, or use fewer steps"
+        )
     blocks = _evaluate(schedules, steps, args.digits)
     named = len(schedules) > 1
     if args.format == "table":
@@ -423,7 +429,7 @@ def _run_check(args: argparse.Namespace) -> int:
         key=args.key,
         steps_per_epoch=args.steps_per_epoch,
         total_steps=args.total_steps,
-        variables=dict(args.var),
+        variables=_var_dict(args.var),
     )
     try:
         report = check_paths(args.paths, options)
@@ -498,7 +504,7 @@ def _compile_source(
     settings = {
         "steps_per_epoch": args.steps_per_epoch,
         "total_steps": args.total_steps,
-        "variables": dict(args.var),
+        "variables": _var_dict(args.var),
     }
     key = getattr(args, "key", None)
     is_config = args.source.lower().endswith(CONFIG_SUFFIXES)
@@ -680,6 +686,16 @@ def _plot_range(text: str) -> tuple[int, int]:
             f"invalid range {show(text)}: expected START:STOP (plot takes no STEP)"
         )
     return _step(parts[0], "START"), _step(parts[1], "STOP")
+
+
+def _var_dict(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """Collect --var values; naming a variable twice is a usage error."""
+    variables: dict[str, object] = {}
+    for name, value in pairs:
+        if name in variables:
+            raise UsageError(f"--var {name} is given twice")
+        variables[name] = value
+    return variables
 
 
 def _digits(text: str) -> int:

@@ -620,3 +620,22 @@ def test_eval_million_rows_quickly(run_cli):
     lines = result.out.splitlines()
     assert len(lines) == 1_000_001
     assert lines[500] == "   499  0.0499"
+
+
+def test_eval_row_limit_counts_every_schedule(run_cli, write_config):
+    path = write_config(
+        "schedules:\n  a: constant(1)\n  b: constant(2)\n  c: constant(3)\n"
+    )
+
+    result = run_cli("eval", str(path), "--range", "0:400000", "--format", "csv")
+
+    assert result.status == 2
+    assert "3 schedules make 1,200,000 rows, more than the limit" in result.err
+    assert result.out == ""
+
+
+def test_var_given_twice_is_usage_error(run_cli):
+    result = run_cli("eval", "a", "--var", "a=1", "--var", "a=2")
+
+    assert result.status == 2
+    assert "--var a is given twice" in result.err

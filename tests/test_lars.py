@@ -391,3 +391,43 @@ def test_local_lr_rejects_bad_norms(param_norm, grad_norm, fragment):
     with pytest.raises(lrdsl.ArgumentError) as caught:
         f.local_lr(0, param_norm, grad_norm)
     assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        ({"grad": None}, "expected real numbers"),
+        ({"grad": np.array([1 + 1j, 0, 0])}, "expected real numbers"),
+        ({"grad": np.array([np.nan, 0, 0])}, "NaN or infinity"),
+        ({"grad": np.zeros(2)}, "must have one shape"),
+        ({"lr": True}, "lr must be a real number"),
+        ({"lr": "0.1"}, "lr must be a real number"),
+        ({"momentum": float("inf")}, "expected finite"),
+        ({"epsilon": -1.0}, "0 <= epsilon"),
+    ],
+    ids=["none", "complex", "nan", "shape", "bool lr", "text lr", "inf", "epsilon"],
+)
+def test_momentum_update_rejects_bad_input(arguments, fragment):
+    call = {
+        "param": np.ones(3),
+        "grad": np.ones(3),
+        "velocity": np.zeros(3),
+        "lr": 0.1,
+        "momentum": 0.9,
+    }
+    call.update(arguments)
+    param, grad, velocity = call.pop("param"), call.pop("grad"), call.pop("velocity")
+    with pytest.raises(lrdsl.ArgumentError, match=fragment):
+        lars_momentum_update(param, grad, velocity, **call)
+
+
+def test_momentum_update_huge_values_stay_finite():
+    param, velocity = lars_momentum_update(
+        np.array([1e200, 1e200]),
+        np.array([1e200, 0.0]),
+        np.zeros(2),
+        lr=0.1,
+        momentum=0.9,
+    )
+    assert np.isfinite(param).all()
+    assert np.isfinite(velocity).all()

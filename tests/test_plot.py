@@ -64,3 +64,28 @@ def test_png_plot_unwritable_path(tmp_path):
     target = tmp_path / "missing" / "lr.png"
     with pytest.raises(lrdsl.LrdslError, match="cannot write"):
         png_plot({"s": lrdsl.compile("1")}, 0, 5, str(target))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["constant(-1e308) for 5 >> constant(1e308)", "constant(1e308) for 5 >> -1e308"],
+)
+def test_plot_range_beyond_float_rejected(text):
+    with pytest.raises(lrdsl.LrdslError, match="beyond the float64 range"):
+        text_plot({"s": lrdsl.compile(text)}, 0, 10)
+
+
+@pytest.mark.parametrize("value", ["1.7976931348623157e308", "-1.7e308", "0"])
+def test_plot_constant_near_float_limits(value):
+    plot = text_plot({"s": lrdsl.compile(f"constant({value})")}, 0, 10, height=10)
+    rows = plot.splitlines()[1:11]
+    drawn = [row for row in rows if "*" in row]
+    assert len(drawn) == 1
+    assert "inf" not in plot
+
+
+def test_plot_labels_finite_near_float_max():
+    f = lrdsl.compile("constant(1.7e308) for 5 >> constant(1e308)")
+    plot = text_plot({"s": f}, 0, 10, height=10)
+    assert "inf" not in plot
+    assert plot.splitlines()[1].split("|")[1].startswith("*****")

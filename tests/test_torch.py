@@ -120,3 +120,47 @@ def test_bad_schedule_lists(schedules, fragment):
 def test_schedules_must_be_compiled(schedules):
     with pytest.raises(lrdsl.ArgumentError, match="expected an lrdsl.Schedule"):
         LrdslLR(make_optimizer()[1], schedules)
+
+
+def test_resume_with_other_variables_rejected():
+    text = "warmup(1ep, peak)"
+    first = lrdsl.compile(text, steps_per_epoch=10, variables={"peak": 0.1})
+    layers, optimizer = make_optimizer()
+    scheduler = LrdslLR(optimizer, first)
+    train(layers, optimizer, scheduler, 3)
+    state = scheduler.state_dict()
+
+    other = lrdsl.compile(text, steps_per_epoch=1000, variables={"peak": 5.0})
+    resumed = LrdslLR(make_optimizer()[1], other)
+    with pytest.raises(lrdsl.ArgumentError, match="other rates"):
+        resumed.load_state_dict(state)
+
+
+@pytest.mark.parametrize("state", [{}, {"last_epoch": "3"}, None], ids=repr)
+def test_malformed_state_rejected(state):
+    scheduler = LrdslLR(make_optimizer()[1], lrdsl.compile("0.1"))
+    with pytest.raises(lrdsl.ArgumentError, match="invalid scheduler state"):
+        scheduler.load_state_dict(state)
+
+
+@pytest.mark.parametrize(
+    ("schedules", "fragment"),
+    [
+        ({"layer0": "warmup(5,1)", "layer1": "warmup(5,1)"}, "not an lrdsl.Schedule"),
+        ({1: lrdsl.compile("0.1"), "a": lrdsl.compile("0.1")}, "has no schedule"),
+    ],
+    ids=["text values", "mixed keys"],
+)
+def test_bad_schedule_mappings(schedules, fragment):
+    with pytest.raises(lrdsl.ArgumentError, match=fragment):
+        LrdslLR(make_optimizer(groups=2)[1], schedules)
+
+
+def test_layerwise_norms_do_not_overflow():
+    parameter = torch.nn.Parameter(torch.full((4,), 3e38))
+    optimizer = torch.optim.SGD([parameter], lr=1.0)
+    scheduler = LrdslLR(optimizer, lrdsl.compile("lars(0.1, coeff=0.01)"))
+    parameter.grad = torch.ones(4)
+    optimizer.step()
+    assert math.isfinite(optimizer.param_groups[0]["lr"])
+    scheduler.close()

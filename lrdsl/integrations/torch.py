@@ -18,9 +18,13 @@ import torch
 from torch.optim.lr_scheduler import LRScheduler
 
 from .._schedule import Schedule
-from ..errors import ArgumentError
+from ..errors import ArgumentError, show
 
 __all__ = ["LrdslLR"]
+
+# Steps at which state_dict records each schedule's rate, to tell schedules
+# with the same text but other settings apart when loading.
+PROBE_STEPS = (0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10**7, 10**8)
 
 
 class LrdslLR(LRScheduler):
@@ -69,26 +73,51 @@ class LrdslLR(LRScheduler):
                 group["lr"] = schedule.local_lr(step, param_norm, grad_norm)
 
     def state_dict(self) -> dict[str, Any]:
-        """Return the step count and the schedule texts (no code, no optimizer)."""
+        """Return the step count, the schedule texts and their rates at probe
+        steps (no code, no optimizer)."""
         return {
             "last_epoch": self.last_epoch,
             "_step_count": self._step_count,
             "_last_lr": list(self._last_lr),
             "schedules": [schedule.text for schedule in self.schedules],
+            "probes": self._probe_rates(),
         }
+
+    def _probe_rates(self) -> list[list[str]]:
+        # The same text compiled with other variables or steps_per_epoch
+        # gives other rates; reprs compare NaN equal to NaN.
+        return [
+            [repr(schedule(step)) for step in PROBE_STEPS]
+            for schedule in self.schedules
+        ]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Resume at the saved step and restore the rates it implies.
 
         Raises:
-          ArgumentError: the saved state was made with other schedule texts.
+          ArgumentError: the state is malformed, or was saved with other
+            schedule texts or with the same texts but other rates.
         """
+        if not isinstance(state_dict, Mapping) or not isinstance(
+            state_dict.get("last_epoch"), int
+        ):
+            raise ArgumentError(
+                f"invalid scheduler state {show(state_dict)}: expected the "
+                "mapping state_dict() returns, with an integer last_epoch"
+            )
         saved = state_dict.get("schedules")
         current = [schedule.text for schedule in self.schedules]
         if saved is not None and saved != current:
             raise ArgumentError(
-                f"the scheduler state was saved with schedules {saved!r}, "
-                f"but this scheduler has {current!r}"
+                f"the scheduler state was saved with schedules {show(saved)}, "
+                f"but this scheduler has {show(current)}"
+            )
+        probes = state_dict.get("probes")
+        if probes is not None and probes != self._probe_rates():
+            raise ArgumentError(
+                "the scheduler state was saved with the same schedule texts but "
+                "other rates, so their variables or steps_per_epoch differ",
+                hint="compile the schedules with the settings of the saved run",
             )
         self.last_epoch = state_dict["last_epoch"]
         self._step_count = state_dict.get("_step_count", self._step_count)
@@ -112,13 +141,18 @@ def _per_group(optimizer, schedules) -> list[Schedule]:
         chosen = []
         for index, group in enumerate(groups):
             name = group.get("name")
-            if name not in schedules:
+            try:
+                found = name in schedules
+            except TypeError:
+                found = False
+            if not found:
+                names = ", ".join(sorted(show(key) for key in schedules))
                 raise ArgumentError(
-                    f"parameter group {index} (name {name!r}) has no schedule; "
-                    f"schedules are named {sorted(schedules)!r}",
+                    f"parameter group {index} (name {show(name)}) has no "
+                    f"schedule; schedules are named {names}",
                     hint="give each parameter group a 'name' key that matches",
                 )
-            chosen.append(schedules[name])
+            chosen.append(_schedule(schedules[name], f"schedule {show(name)}"))
         return chosen
     if isinstance(schedules, str) or not isinstance(schedules, Sequence):
         raise ArgumentError(
@@ -137,11 +171,34 @@ def _per_group(optimizer, schedules) -> list[Schedule]:
     return chosen
 
 
+def _schedule(value, what: str) -> Schedule:
+    if not isinstance(value, Schedule):
+        raise ArgumentError(
+            f"{what} is {type(value).__name__}, not an lrdsl.Schedule",
+            hint="compile schedule text first: lrdsl.compile(text)",
+        )
+    return value
+
+
 @torch.no_grad()
 def _group_norms(group) -> tuple[float, float]:
-    param_square = grad_square = 0.0
+    """Return the L2 norms of a group's parameters and gradients, in float64.
+
+    Each tensor's norm is taken first and the results combined, so large
+    values do not overflow a sum of squares.
+    """
+    param_norms, grad_norms = [], []
     for param in group["params"]:
-        param_square += float(param.detach().float().pow(2).sum())
+        if param.is_complex():
+            raise ArgumentError("LARS needs real parameters, got a complex tensor")
+        param_norms.append(float(torch.linalg.vector_norm(param.detach().double())))
         if param.grad is not None:
-            grad_square += float(param.grad.detach().float().pow(2).sum())
-    return param_square**0.5, grad_square**0.5
+            grad = param.grad.detach().double()
+            grad_norms.append(float(torch.linalg.vector_norm(grad)))
+    return _combine(param_norms), _combine(grad_norms)
+
+
+def _combine(norms: list[float]) -> float:
+    if not norms:
+        return 0.0
+    return float(torch.linalg.vector_norm(torch.tensor(norms, dtype=torch.float64)))

@@ -13,8 +13,12 @@ numpy is imported inside the functions, so importing lrdsl does not load it.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 from .. import _evaluate as ev
 from .._registry import Advice, Rule, real, sched, schedule
+from ..errors import ArgumentError, show
 
 
 def lars_ratio(param_norm, grad_norm, coeff, weight_decay, epsilon):
@@ -36,6 +40,36 @@ def lars_ratio(param_norm, grad_norm, coeff, weight_decay, epsilon):
     # Where the ratio falls back, divide by 1 so that no 0 / 0 is computed.
     ratio = coeff * param_norm / np.where(scaled, denominator, 1.0)
     return np.where(scaled, ratio, 1.0)
+
+
+def _real_array(value, name: str):
+    """Return ``value`` as a finite float64 array, or raise ArgumentError."""
+    import numpy as np
+
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        raise ArgumentError(f"{name} is a masked array with masked values")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"invalid {name} {show(value)}: expected numbers") from None
+    if array.dtype.kind not in "iuf":
+        raise ArgumentError(
+            f"invalid {name}: expected real numbers, got dtype {array.dtype}"
+        )
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ArgumentError(f"invalid {name}: it contains NaN or infinity")
+    return array
+
+
+def _norm(array) -> float:
+    """Return the L2 norm of ``array``, scaled so huge values do not overflow."""
+    import numpy as np
+
+    largest = float(np.max(np.abs(array), initial=0.0))
+    if largest == 0:
+        return 0.0
+    return largest * float(np.linalg.norm(array / largest))
 
 
 def append_lars_ratio(param_norm, grad_norm, weight_decay):
@@ -210,14 +244,34 @@ def lars_momentum_update(
     >>> np.round(w, 6).tolist()
     [2.9975, 3.995833]
     """
-    import numpy as np
 
-    param = np.asarray(param, dtype=np.float64)
-    grad = rescale_grad * np.asarray(grad, dtype=np.float64)
-    velocity = np.asarray(velocity, dtype=np.float64)
-    ratio = lars_ratio(
-        np.linalg.norm(param), np.linalg.norm(grad), coeff, weight_decay, epsilon
-    )
+    param = _real_array(param, "param")
+    grad = _real_array(grad, "grad")
+    velocity = _real_array(velocity, "velocity")
+    if not param.shape == grad.shape == velocity.shape:
+        raise ArgumentError(
+            f"param, grad and velocity must have one shape, got {param.shape}, "
+            f"{grad.shape} and {velocity.shape}"
+        )
+    settings = {
+        "lr": lr,
+        "momentum": momentum,
+        "coeff": coeff,
+        "weight_decay": weight_decay,
+        "epsilon": epsilon,
+        "rescale_grad": rescale_grad,
+    }
+    for name, value in settings.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ArgumentError(f"{name} must be a real number, got {show(value)}")
+        if not math.isfinite(value):
+            raise ArgumentError(f"{name}={show(value)} is invalid; expected finite")
+    if epsilon < 0:
+        raise ArgumentError(
+            f"epsilon={show(epsilon)} is invalid; expected 0 <= epsilon"
+        )
+    grad = rescale_grad * grad
+    ratio = lars_ratio(_norm(param), _norm(grad), coeff, weight_decay, epsilon)
     local = lr * float(ratio)
     velocity = momentum * velocity + local * (grad + weight_decay * param)
     return param - velocity, velocity
