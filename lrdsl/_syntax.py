@@ -400,6 +400,7 @@ class _Builder(Transformer_NonRecursive):
         _check_number_length(token, self._text)
         text = str(token)
         split = _unit_start(text)
+        _reject_python_literal(text[:split], text[split:], self._token_span(token))
         return self._node(
             ast.Quantity(self._token_span(token), text[:split], text[split:])
         )
@@ -508,6 +509,26 @@ class _Builder(Transformer_NonRecursive):
     def for_(self, meta, children):
         body, steps = children
         return self._node(ast.For(self._span(meta), body, steps), body, steps)
+
+
+_BASES = {"x": "hexadecimal", "o": "octal", "b": "binary"}
+
+
+def _reject_python_literal(number: str, unit: str, span: Span) -> None:
+    """Name Python number forms that would otherwise read as a unit."""
+    if number == "0" and unit[:1].lower() in _BASES and unit[1:].isalnum():
+        raise LrdslSyntaxError(
+            f"{_BASES[unit[0].lower()]} literals such as {number}{unit} are not "
+            "supported",
+            span=span,
+            hint="write the number in decimal",
+        )
+    if unit.startswith("_") and unit[1:2].isdigit():
+        raise LrdslSyntaxError(
+            f"'_' digit separators such as {number}{unit} are not supported",
+            span=span,
+            hint=f"write {number}{unit.replace('_', '')}",
+        )
 
 
 def _unit_start(text: str) -> int:

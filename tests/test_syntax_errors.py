@@ -108,3 +108,19 @@ def test_excerpt_keeps_caret_aligned_with_tabs_and_controls():
     assert lines[1] == "   f(1,? 2"
     assert lines[2] == "       ^"
     assert lines[2].index("^") == lines[1].index("?")
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        ("constant(0x10)", "hexadecimal literals such as 0x10", "decimal"),
+        ("constant(0o17)", "octal literals such as 0o17", "decimal"),
+        ("constant(0b101)", "binary literals such as 0b101", "decimal"),
+        ("warmup(1_000, 1)", "'_' digit separators such as 1_000", "write 1000"),
+    ],
+)
+def test_python_number_forms_named(text, message, hint):
+    with pytest.raises(lrdsl.LrdslSyntaxError) as info:
+        lrdsl.compile(text)
+    assert message in info.value.message
+    assert hint in info.value.hint
