@@ -187,6 +187,13 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
                     f"cannot check {path}: expected a .yaml, .yml or .lrdsl file"
                 )
             found[path] = None
+        elif path.is_symlink():
+            # exists() is false for a broken or looping link, which is not
+            # the same as a missing path.
+            raise FileNotFoundError(
+                f"cannot check {path}: it is a symbolic link to a missing file "
+                "or a link loop"
+            )
         else:
             raise FileNotFoundError(f"no such file or folder: {path}")
     return list(found)

@@ -540,7 +540,13 @@ class _Document:
         # PyYAML phrases context and problem as one sentence: "while parsing a
         # flow sequence ..., expected ',' or ']', but got '<stream end>'".
         message = f"invalid YAML: {error.problem}"
-        if error.context and error.context_mark is not None:
+        hint = None
+        if _MERGE_TAG in (error.problem or ""):
+            # PyYAML's safe constructor reports a merge key it cannot apply
+            # in terms of tags; say what the user wrote instead.
+            message = "invalid YAML: a merge key '<<' is not supported here"
+            hint = "write the keys out instead of merging them"
+        elif error.context and error.context_mark is not None:
             context = f"{error.context} (line {error.context_mark.line + 1})"
             message = f"invalid YAML: {context}, {error.problem}"
         mark = error.problem_mark or error.context_mark
@@ -548,7 +554,7 @@ class _Document:
         if mark is not None:
             start = min(mark.index, len(self.text))
             span = Span.at(self.text, start, min(start + 1, len(self.text)))
-        return ConfigError(message, span=span, source=self.source)
+        return ConfigError(message, span=span, source=self.source, hint=hint)
 
     def _reader_error(self, error: yaml.reader.ReaderError) -> ConfigError:
         # The reader reports a character YAML forbids (a control character).

@@ -1083,3 +1083,27 @@ def test_long_values_table_read_quickly(run_cli, write_config):
     # lark took about 8 s.
     assert time.perf_counter() - started < 6
     assert result.status == 0
+
+
+def test_merge_key_in_expect_named(run_cli, write_config):
+    path = write_config(
+        "schedule: warmup(10, 0.1)\nexpect:\n  base: &b {max: 0.1}\n  <<: *b\n"
+    )
+
+    result = run_cli("check", str(path))
+
+    assert result.status == 1
+    assert first_line(result.out) == (
+        f"{path}:4:3: error: invalid YAML: a merge key '<<' is not supported here"
+    )
+    assert "hint: write the keys out instead of merging them" in result.out
+
+
+def test_symlink_loop_named(run_cli, tmp_path):
+    path = tmp_path / "loop.yaml"
+    path.symlink_to(path)
+
+    result = run_cli("check", str(path))
+
+    assert result.status == 2
+    assert "is a symbolic link to a missing file or a link loop" in result.err
