@@ -32,3 +32,11 @@ def test_public_surface_is_explicit():
 def test_dir_lists_lazy_names():
     assert "load" in dir(lrdsl)
     assert "Config" in dir(lrdsl)
+
+
+def test_api_page_lists_public_surface():
+    import re
+
+    page = (DOCS / "api.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `(\w+)` \|", page, flags=re.MULTILINE))
+    assert listed == set(lrdsl.__all__)
