@@ -35,7 +35,7 @@ def horizon_of(schedule: Schedule, total_steps: int | None) -> int:
         return total_steps
     if math.isfinite(schedule.duration):
         return int(schedule.duration)
-    starts = [start for start, _, _ in _boundaries(schedule._root, 0)]
+    starts = [start for start, _, _ in segment_boundaries(schedule._root, 0)]
     return max(starts, default=0) + DEFAULT_TAIL_STEPS
 
 
@@ -96,7 +96,7 @@ def _negative(schedule: Schedule, horizon: int) -> list[LrdslWarning]:
 
 def _jumps(schedule: Schedule, horizon: int) -> list[LrdslWarning]:
     found = []
-    for boundary, before, after in _boundaries(schedule._root, 0):
+    for boundary, before, after in segment_boundaries(schedule._root, 0):
         if not 0 < boundary < horizon or before is None:
             continue
         old, new = schedule(boundary - 1), schedule(boundary)
@@ -119,7 +119,7 @@ def _jumps(schedule: Schedule, horizon: int) -> list[LrdslWarning]:
     return found
 
 
-def _boundaries(node: ev.Evaluator, offset: int):
+def segment_boundaries(node: ev.Evaluator, offset: int):
     """Yield (global step, previous part, part) for every ``>>`` hand-over.
 
     Only chains at the top, or nested in chains, ``for`` and ``lars``, are
@@ -133,4 +133,4 @@ def _boundaries(node: ev.Evaluator, offset: int):
             if part.duration != 0:
                 yield offset + start, previous, part
                 previous = part
-            yield from _boundaries(part, offset + start)
+            yield from segment_boundaries(part, offset + start)

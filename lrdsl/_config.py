@@ -542,8 +542,8 @@ class _Document:
         message = f"invalid YAML: {error.problem}"
         hint = None
         if _MERGE_TAG in (error.problem or ""):
-            # PyYAML's safe constructor reports a merge key it cannot apply
-            # in terms of tags; say what the user wrote instead.
+            # PyYAML's safe constructor describes a merge key it cannot apply
+            # in terms of tags, so the message names the '<<' key instead.
             message = "invalid YAML: a merge key '<<' is not supported here"
             hint = "write the keys out instead of merging them"
         elif error.context and error.context_mark is not None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._analysis import _boundaries
+from ._analysis import segment_boundaries
 from ._schedule import Schedule
 from .errors import LrdslError
 
@@ -28,7 +28,7 @@ def sample(schedule: Schedule, start: int, stop: int) -> tuple[np.ndarray, np.nd
         steps = np.arange(start, stop, dtype=np.int64)
     else:
         steps = np.linspace(start, stop - 1, MAX_SAMPLES).astype(np.int64)
-        marks = [b for b, _, _ in _boundaries(schedule._root, 0) if start < b < stop]
+        marks = boundaries(schedule, start, stop)
         extra = [b - 1 for b in marks] + marks
         steps = np.sort(np.concatenate([steps, np.asarray(extra, dtype=np.int64)]))
         # np.unique is much slower here (about 0.9 s for a million sorted
@@ -39,7 +39,7 @@ def sample(schedule: Schedule, start: int, stop: int) -> tuple[np.ndarray, np.nd
 
 def boundaries(schedule: Schedule, start: int, stop: int) -> list[int]:
     """Return the global steps in ``(start, stop)`` where a segment starts."""
-    found = {b for b, _, _ in _boundaries(schedule._root, 0) if start < b < stop}
+    found = {b for b, _, _ in segment_boundaries(schedule._root, 0) if start < b < stop}
     return sorted(found)
 
 

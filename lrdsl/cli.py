@@ -22,12 +22,10 @@ from typing import TextIO
 import numpy as np
 
 from . import __version__
-from ._analysis import horizon_of
+from ._analysis import horizon_of, segment_boundaries
 from ._api import compile
 from ._check import Diagnostic, Options, check_paths
 from ._config import _read_text, load, load_key, parse_variable
-from ._evaluate import LayerScaling, WithDuration
-from ._evaluate import Sequence as SequenceNode
 from ._explain import format_segments
 from ._plot import png_plot, text_plot
 from ._resolve import MAX_STEP
@@ -245,7 +243,7 @@ def _select(schedules: dict[str, Schedule], args: argparse.Namespace):
 def _sample_steps(schedule: Schedule) -> list[int]:
     """Choose the steps to show when neither --steps nor --range is given."""
     steps = {0}
-    for start in _segment_starts(schedule):
+    for start, _, _ in segment_boundaries(schedule._root, 0):
         if start > 0:
             steps.update((start - 1, start))
     duration = schedule.duration
@@ -254,27 +252,6 @@ def _sample_steps(schedule: Schedule) -> list[int]:
     elif steps == {0}:
         steps.update(range(11))
     return sorted(step for step in steps if step <= MAX_STEP)
-
-
-def _segment_starts(schedule: Schedule) -> list[int]:
-    """Return the global first step of every `>>` segment of ``schedule``.
-
-    Only sequences at the top (or inside ``x for N`` or ``lars(...)`` there)
-    are followed, because the clock of any other sequence depends on its
-    context.
-    """
-    # NOTE: this reads the compiled evaluator tree, which has no public API.
-    starts: list[int] = []
-    pending = [(schedule._root, 0)]
-    while pending:
-        node, offset = pending.pop()
-        if isinstance(node, (WithDuration, LayerScaling)):
-            pending.append((node.inner, offset))
-        elif isinstance(node, SequenceNode):
-            for start, part in zip(node.starts, node.parts, strict=True):
-                starts.append(offset + start)
-                pending.append((part, offset + start))
-    return starts
 
 
 Block = tuple[str, list[int], list[float]]
@@ -468,25 +445,36 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
         epilog=EXPLAIN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_source_arguments(parser, "explain")
+    _add_context_flags(parser)
+    parser.set_defaults(run=_run_explain, parser=parser)
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """Add SOURCE, --name and --key, shared by explain and plot."""
     parser.add_argument(
         "source", metavar="SOURCE", help="config file, .lrdsl file or schedule text"
     )
     parser.add_argument(
-        "--name", help="the schedule to explain, in a config with several schedules"
+        "--name", help=f"the schedule to {verb}, in a config with several schedules"
     )
     parser.add_argument(
         "--key",
         metavar="A.B.C",
         help="read the schedule text of a YAML file at this key path",
     )
-    _add_context_flags(parser)
-    parser.set_defaults(run=_run_explain, parser=parser)
+
+
+def _compile_quietly(args: argparse.Namespace):
+    """Compile SOURCE without printing warnings, which these commands show
+    or do not need."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LrdslWarning)
+        return _compile_source(args)
 
 
 def _run_explain(args: argparse.Namespace) -> int:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LrdslWarning)
-        schedules, _ = _compile_source(args)
+    schedules, _ = _compile_quietly(args)
     parts = [_explain(name, schedule) for name, schedule in schedules.items()]
     sys.stdout.write("\n\n".join(parts) + "\n")
     sys.stdout.flush()
@@ -565,9 +553,7 @@ def _add_plot(commands: argparse._SubParsersAction) -> None:
         epilog=PLOT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "source", metavar="SOURCE", help="config file, .lrdsl file or schedule text"
-    )
+    _add_source_arguments(parser, "plot")
     parser.add_argument(
         "--range",
         type=_plot_range,
@@ -589,20 +575,12 @@ def _add_plot(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"text plot rows, {MIN_PLOT_HEIGHT} to {MAX_PLOT_HEIGHT} (default: 16)",
     )
-    parser.add_argument("--name", help="the schedule to plot, in a config")
-    parser.add_argument(
-        "--key",
-        metavar="A.B.C",
-        help="read the schedule text of a YAML file at this key path",
-    )
     _add_context_flags(parser)
     parser.set_defaults(run=_run_plot, parser=parser)
 
 
 def _run_plot(args: argparse.Namespace) -> int:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LrdslWarning)
-        schedules, total_steps = _compile_source(args)
+    schedules, total_steps = _compile_quietly(args)
     if args.range is not None:
         start, stop = args.range
     else:
