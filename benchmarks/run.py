@@ -98,7 +98,7 @@ def timing_row(label: str, timing: tuple[float, float], base=None) -> list[objec
 
 
 def naive_where(s: np.ndarray) -> np.ndarray:
-    """The target schedule as one would write it by hand: both branches."""
+    """Evaluate the target schedule as one would by hand, with both branches."""
     warm = PEAK * np.minimum(s, WARMUP) / WARMUP
     t = np.minimum(s - WARMUP, TOTAL - WARMUP)
     cosine = PEAK * (1 + np.cos(np.pi * t / (TOTAL - WARMUP))) / 2

@@ -2,7 +2,7 @@
 
 A formula receives ``xp`` and a step ``s`` and uses only the functions below,
 plus ``+ - * / //`` and comparisons. With :data:`VECTOR`, ``s`` is an int64
-array and the result an array; with :data:`SCALAR`, ``s`` is a Python int and
+array and the result an array. With :data:`SCALAR`, ``s`` is a Python int and
 the result a float, computed with :mod:`math` and no numpy.
 ``float32(x)`` rounds to the nearest float32, for the few places where a
 Paddle schedule must reproduce Paddle's float32 rounding. Both follow IEEE

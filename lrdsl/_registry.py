@@ -11,12 +11,12 @@ A schedule module declares a schedule with :func:`schedule`::
         '''Ramp linearly from ``start`` to ``peak`` ...'''
         ...
 
-The function is the formula: it receives a math namespace ``xp``
+The function is the formula. It receives a math namespace ``xp``
 (:mod:`lrdsl._ops`), the step ``s`` on the schedule's own clock and the
-checked arguments, and it must use only ``xp`` functions and operators so
-that one definition serves the vector and the scalar evaluators. The
-parameter list gives names, positional order, defaults, kinds and rules;
-the resolver, the docs and the error messages all read it.
+checked arguments. It must use only ``xp`` functions and operators, so that
+one definition serves the vector and the scalar evaluators. The parameter
+list gives names, positional order, defaults, kinds and rules, and the
+resolver, the docs and the error messages all read it.
 
 A schedule may also declare kernels, optional faster implementations that
 must give bit-identical values (``tests/test_performance_paths.py`` compares

@@ -188,13 +188,14 @@ def _scalar_step(step: Any) -> int | None:
     np = sys.modules.get("numpy")
     if isinstance(step, bool) or (np is not None and isinstance(step, np.bool_)):
         raise StepError(f"invalid step {show(step)}: a bool is not a step")
-    if np is not None and isinstance(step, (np.timedelta64, np.datetime64)):
-        raise StepError(
-            f"invalid step {show(step)}: a time is not a step",
-            hint="convert it to a whole number of steps first",
-        )
     # numpy's own types first: isinstance against the numbers ABCs is slow.
     if isinstance(step, int) or (np is not None and isinstance(step, np.integer)):
+        # numpy counts timedelta64 as an integer type.
+        if np is not None and isinstance(step, np.timedelta64):
+            raise StepError(
+                f"invalid step {show(step)}: a time is not a step",
+                hint="convert it to a whole number of steps first",
+            )
         value = int(step)
     elif isinstance(step, numbers.Integral):
         value = int(step)
